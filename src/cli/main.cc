@@ -1,0 +1,129 @@
+// dseek: DeepSeek-V3.2 inference engine and agent runtime — command-line entry point.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "runtime/error.h"
+
+#ifndef DSEEK_SOURCE_DIR
+#define DSEEK_SOURCE_DIR ""
+#endif
+
+namespace dseek::cli {
+
+std::string default_model_dir() {
+  namespace fs = std::filesystem;
+  if (const char* e = std::getenv("DSEEK_MODEL")) return e;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> tries;
+  if (!ec) {
+    tries.push_back(exe.parent_path() / "models/nano-agent");
+    tries.push_back(exe.parent_path().parent_path() / "models/nano-agent");
+    tries.push_back(exe.parent_path().parent_path() / "share/dseek/models/nano-agent");
+  }
+  tries.push_back(fs::path(DSEEK_SOURCE_DIR) / "models/nano-agent");
+  tries.push_back("models/nano-agent");
+  for (const auto& p : tries)
+    if (fs::exists(p / "config.json")) return p.string();
+  return "models/nano-agent";
+}
+
+namespace {
+
+void add_sampling(CLI::App* c, RunArgs& a) {
+  c->add_option("--temperature", a.sampling.temperature, "sampling temperature; 0 = greedy")->capture_default_str();
+  c->add_option("--top-p", a.sampling.top_p, "nucleus sampling mass (1 = off)")->capture_default_str();
+  c->add_option("--top-k", a.sampling.top_k, "keep the k most likely tokens (0 = off)")->capture_default_str();
+  c->add_option("--min-p", a.sampling.min_p, "drop tokens below min-p x the top probability (0 = off)")->capture_default_str();
+  c->add_option("--seed", a.sampling.seed, "random seed (0 = random)")->capture_default_str();
+  c->add_option("--max-tokens", a.max_tokens, "maximum tokens to generate")->capture_default_str();
+  c->add_option("--numerics", a.numerics, "exact | official (DeepSeek's FP8/bf16 serving numerics)")
+      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+}
+
+}  // namespace
+
+}  // namespace dseek::cli
+
+int main(int argc, char** argv) {
+  using namespace dseek::cli;
+  CLI::App app{"dseek — DeepSeek-V3.2 inference engine and agent runtime"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dseek 0.1.0");
+  const std::string def_model = default_model_dir();
+
+  RunArgs run;
+  run.model_dir = def_model;
+  auto* c_run = app.add_subcommand("run", "answer one prompt (reasoning shown apart from the answer)");
+  c_run->add_option("-m,--model", run.model_dir, "checkpoint directory")->capture_default_str();
+  c_run->add_option("-p,--prompt", run.prompt, "the user message");
+  c_run->add_option("--system", run.system, "system prompt");
+  c_run->add_option("--tools", run.tools_file, "JSON file with OpenAI tool schemas");
+  c_run->add_option("--request-file", run.request_file, "an OpenAI-style request body (JSON) instead of -p");
+  c_run->add_flag("--think", run.think, "thinking mode");
+  c_run->add_flag("--raw", run.raw, "print exactly the decoded generated tokens (special tokens included)");
+  add_sampling(c_run, run);
+
+  RunArgs chat = run;
+  auto* c_chat = app.add_subcommand("chat", "interactive chat (keeps history; /exit to quit, /reset to clear)");
+  c_chat->add_option("-m,--model", chat.model_dir, "checkpoint directory")->capture_default_str();
+  c_chat->add_option("--system", chat.system, "system prompt");
+  c_chat->add_option("--tools", chat.tools_file, "JSON file with OpenAI tool schemas");
+  c_chat->add_flag("--think", chat.think, "thinking mode");
+  add_sampling(c_chat, chat);
+
+  InspectArgs insp;
+  insp.model_dir = def_model;
+  auto* c_insp = app.add_subcommand("inspect", "config, tensor inventory, parameter counts, memory plan");
+  c_insp->add_option("-m,--model", insp.model_dir, "checkpoint directory")->capture_default_str();
+  c_insp->add_flag("--json", insp.json, "machine-readable output");
+
+  ScoreArgs score;
+  score.model_dir = def_model;
+  auto* c_score = app.add_subcommand("score", "logits of a token-id sequence to a safetensors file");
+  c_score->add_option("-m,--model", score.model_dir, "checkpoint directory")->capture_default_str();
+  c_score->add_option("--ids-file", score.ids_file, "JSON array of token ids")->required();
+  c_score->add_option("--out", score.out_file, "output .safetensors (F32 `logits` [n_tokens, vocab])")->required();
+  c_score->add_flag("--decode", score.decode, "feed the ids one at a time through the decode path");
+  c_score->add_option("--numerics", score.numerics, "exact | official")
+      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+
+  TokenizeArgs tok;
+  tok.model_dir = def_model;
+  auto* c_tok = app.add_subcommand("tokenize", "text -> ids (JSON array), or ids -> text (JSON string)");
+  c_tok->add_option("-m,--model", tok.model_dir, "directory with tokenizer.json")->capture_default_str();
+  auto* o_text = c_tok->add_option("--text-file", tok.text_file, "text to encode (no BOS added)");
+  auto* o_dec = c_tok->add_option("--decode-file", tok.decode_file, "JSON array of ids to decode");
+  o_text->excludes(o_dec);
+  c_tok->require_option(1);
+
+  TemplateArgs tmpl;
+  tmpl.model_dir = def_model;
+  auto* c_tmpl = app.add_subcommand("template", "render a request to the exact V3.2 prompt, or parse a completion");
+  c_tmpl->add_option("-m,--model", tmpl.model_dir, "checkpoint directory")->capture_default_str();
+  auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file, "OpenAI-style request body (JSON)");
+  auto* o_parse = c_tmpl->add_option("--parse-file", tmpl.parse_file, "completion text to parse");
+  o_req->excludes(o_parse);
+  c_tmpl->require_option(1);
+  c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*c_run) return cmd_run(run);
+    if (*c_chat) return cmd_chat(chat);
+    if (*c_insp) return cmd_inspect(insp);
+    if (*c_score) return cmd_score(score);
+    if (*c_tok) return cmd_tokenize(tok);
+    if (*c_tmpl) return cmd_template(tmpl);
+  } catch (const dseek::Error& e) {
+    std::cerr << "dseek: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "dseek: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

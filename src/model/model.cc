@@ -1,0 +1,172 @@
+#include "model/model.h"
+
+#include <algorithm>
+
+#include "kernels/act_quant.h"
+#include "kernels/linear.h"
+#include "kernels/ops.h"
+#include "runtime/error.h"
+
+namespace dseek {
+
+Numerics parse_numerics(const std::string& s) {
+  if (s == "exact") return Numerics::Exact;
+  if (s == "official") return Numerics::Official;
+  throw Error("--numerics must be 'exact' or 'official', got '" + s + "'");
+}
+
+std::unique_ptr<Model> Model::load(const std::string& dir, Numerics numerics) {
+  std::unique_ptr<Model> m(new Model());
+  m->ck_ = Checkpoint::open(dir);
+  m->w_ = ModelWeights::bind(*m->ck_);
+  m->numerics_ = numerics;
+  m->rope_ = Rope::from_config(m->config());
+  m->softmax_scale_ = static_cast<float>(mla_softmax_scale(m->config()));
+  return m;
+}
+
+void Model::bf(float* x, int64_t n) const {
+  if (numerics_ == Numerics::Official) round_bf16(x, n);
+}
+
+void Model::lin(const float* x, int64_t T, const Matrix& W, float* y) const {
+  if (numerics_ == Numerics::Official && W.dtype == DType::F8_E4M3) {
+    // fp8_gemm: the bf16 input is quantised per 1x128 block, the output materialised in bf16.
+    std::vector<float> xq(x, x + T * W.cols);
+    act_qdq(xq.data(), T, W.cols, config().scale_fmt == "ue8m0");
+    linear(xq.data(), T, W, y);
+  } else {
+    linear(x, T, W, y);
+  }
+  bf(y, T * W.rows);
+}
+
+void Model::embed(const Matrix& table, const std::vector<int32_t>& tokens, float* out) const {
+  const int64_t D = table.cols;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || tokens[i] >= table.rows)
+      throw Error("token id " + std::to_string(tokens[i]) + " out of range [0, " +
+                  std::to_string(table.rows) + ")");
+    table.row(tokens[i], out + i * D);
+  }
+}
+
+std::vector<Model::Run> Model::runs_of(const Batch& b, const std::vector<SequenceCache*>& caches,
+                                       bool mtp) const {
+  if (b.seq.size() != b.tokens.size()) throw Error("batch: seq ids and tokens differ in length");
+  std::vector<Run> runs;
+  std::vector<bool> seen(caches.size(), false);
+  for (int64_t i = 0; i < static_cast<int64_t>(b.tokens.size()); ++i) {
+    int s = b.seq[i];
+    if (s < 0 || s >= static_cast<int>(caches.size()) || !caches[s])
+      throw Error("batch: sequence id " + std::to_string(s) + " has no cache");
+    if (!runs.empty() && runs.back().seq == s) {
+      ++runs.back().count;
+      continue;
+    }
+    if (seen[s]) throw Error("batch: tokens of sequence " + std::to_string(s) + " are not contiguous");
+    seen[s] = true;
+    int64_t start = mtp ? caches[s]->mtp_length : caches[s]->length;
+    runs.push_back({s, i, 1, start});
+  }
+  for (const Run& r : runs)
+    if (r.start_pos + r.count > config().max_position_embeddings)
+      throw Error("sequence of " + std::to_string(r.start_pos + r.count) +
+                  " tokens exceeds max_position_embeddings " + std::to_string(config().max_position_embeddings));
+  return runs;
+}
+
+// One decoder block (oracle DeepseekV32Ref.block): pre-norm attention and FFN with the
+// residual stream carried separately (bf16-rounded in official numerics).
+void Model::block(const LayerWeights& L, int tag, std::vector<float>& h, std::vector<float>& residual,
+                  bool first, const std::vector<Run>& runs, const std::vector<SequenceCache*>& caches,
+                  bool mtp, Trace* trace) const {
+  const ModelConfig& c = config();
+  const int64_t D = c.hidden_size, N = static_cast<int64_t>(h.size()) / D;
+  std::vector<float> s(h), x(N * D), a(N * D);
+  if (first) {
+    residual = h;
+  } else {
+    for (int64_t i = 0; i < N * D; ++i) s[i] = h[i] + residual[i];
+    residual = s;
+    bf(residual.data(), N * D);
+  }
+  rmsnorm(s.data(), N, D, L.input_layernorm.data(), c.rms_norm_eps, x.data());
+  bf(x.data(), N * D);
+  attention(L, tag, x.data(), N, runs, caches, mtp, a.data(), trace);
+  for (int64_t i = 0; i < N * D; ++i) s[i] = a[i] + residual[i];
+  residual = s;
+  bf(residual.data(), N * D);
+  rmsnorm(s.data(), N, D, L.post_attention_layernorm.data(), c.rms_norm_eps, x.data());
+  bf(x.data(), N * D);
+  ffn(L, tag, x.data(), N, h.data(), trace);
+  if (trace) {
+    std::string p = "layer" + std::to_string(tag) + ".";
+    trace->tensors[p + "attn_out"] = a;
+    trace->tensors[p + "residual"] = residual;
+    trace->tensors[p + "ffn_out"] = h;
+  }
+}
+
+ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
+                             bool all_logits, Trace* trace) const {
+  const ModelConfig& c = config();
+  const int64_t D = c.hidden_size, N = static_cast<int64_t>(batch.tokens.size());
+  std::vector<Run> runs = runs_of(batch, caches, false);
+  std::vector<float> h(N * D), residual;
+  embed(w_.embed_tokens, batch.tokens, h.data());
+  if (trace) trace->tensors["embed"] = h;
+  for (int l = 0; l < c.num_hidden_layers; ++l)
+    block(w_.layers[l], l, h, residual, l == 0, runs, caches, false, trace);
+  for (const Run& r : runs) caches[r.seq]->length = r.start_pos + r.count;
+
+  ForwardResult out;
+  out.hidden.resize(N * D);
+  for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];
+  rmsnorm(h.data(), N, D, w_.norm.data(), c.rms_norm_eps, out.hidden.data());
+  bf(out.hidden.data(), N * D);
+  if (all_logits) {
+    for (int64_t i = 0; i < N; ++i) out.logit_rows.push_back(static_cast<int32_t>(i));
+  } else {
+    for (const Run& r : runs) out.logit_rows.push_back(static_cast<int32_t>(r.begin + r.count - 1));
+  }
+  std::vector<float> rows(out.logit_rows.size() * D);
+  for (size_t i = 0; i < out.logit_rows.size(); ++i)
+    std::copy_n(out.hidden.data() + out.logit_rows[i] * D, D, rows.data() + i * D);
+  out.logits.resize(out.logit_rows.size() * c.vocab_size);
+  // lm_head runs in fp32 in both numerics (logits are fp32).
+  linear(rows.data(), static_cast<int64_t>(out.logit_rows.size()), w_.lm_head, out.logits.data());
+  return out;
+}
+
+std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vector<float>& prev_hidden,
+                                      const std::vector<SequenceCache*>& caches, Trace* trace) const {
+  const ModelConfig& c = config();
+  if (w_.mtp.empty()) throw Error(ck_->dir() + ": the checkpoint has no MTP layer (num_nextn_predict_layers = 0)");
+  const LayerWeights& L = w_.mtp[0];
+  const int64_t D = c.hidden_size, N = static_cast<int64_t>(next_tokens.tokens.size());
+  if (static_cast<int64_t>(prev_hidden.size()) != N * D) throw Error("forward_mtp: prev_hidden must be [N, hidden]");
+  std::vector<Run> runs = runs_of(next_tokens, caches, true);
+  std::vector<float> e(N * D), cat(N * 2 * D), h(N * D), residual;
+  embed(L.mtp_embed, next_tokens.tokens, e.data());
+  rmsnorm(e.data(), N, D, L.enorm.data(), c.rms_norm_eps, e.data());
+  bf(e.data(), N * D);
+  std::vector<float> hn(N * D);
+  rmsnorm(prev_hidden.data(), N, D, L.hnorm.data(), c.rms_norm_eps, hn.data());
+  bf(hn.data(), N * D);
+  for (int64_t i = 0; i < N; ++i) {  // [enorm(embedding) ; hnorm(hidden)], embedding first
+    std::copy_n(e.data() + i * D, D, cat.data() + i * 2 * D);
+    std::copy_n(hn.data() + i * D, D, cat.data() + i * 2 * D + D);
+  }
+  lin(cat.data(), N, L.eh_proj, h.data());
+  block(L, c.num_hidden_layers, h, residual, true, runs, caches, true, trace);
+  for (const Run& r : runs) caches[r.seq]->mtp_length = r.start_pos + r.count;
+  for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];
+  std::vector<float> y(N * D), logits(N * c.vocab_size);
+  rmsnorm(h.data(), N, D, L.shared_head_norm.data(), c.rms_norm_eps, y.data());
+  bf(y.data(), N * D);
+  linear(y.data(), N, L.shared_head_head, logits.data());
+  return logits;
+}
+
+}  // namespace dseek

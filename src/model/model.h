@@ -1,0 +1,101 @@
+// The DeepSeek-V3.2 (and V3 / V3.1) forward pass over a batch of tokens.
+//
+// One call runs any mix of sequences: each sequence contributes a contiguous run of tokens
+// that continues its cache (positions cache.length, cache.length + 1, ...). A run of more
+// than one token uses the prefill (MHA) form of MLA, a single token the absorbed decode
+// form, as DeepSeek's inference code does. Math: DeepSeek-V3.2 paper §2 (DSA), DeepSeek-V3
+// report §2.1 (MLA, DeepSeekMoE, MTP); oracle dsv32_ref.py is the parity reference.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/rope.h"
+#include "model/kv_cache.h"
+#include "model/model_weights.h"
+#include "weights/checkpoint.h"
+
+namespace dseek {
+
+// exact: FP8 weights decoded exactly, fp32 activations, no activation rounding.
+// official: DeepSeek's serving numerics (bf16 materialisation points, per-1x128 FP8
+// activation quantisation before FP8 linears, FP8 indexer q/k, FP8 round trip of the cached
+// latent, fp32 lm_head) — oracle/REPORT.md trap 7.
+enum class Numerics { Exact, Official };
+Numerics parse_numerics(const std::string& s);  // "exact" | "official"; throws dseek::Error
+
+struct Batch {
+  std::vector<int32_t> tokens;
+  std::vector<int32_t> seq;  // index into the caches vector given to forward(), per token
+};
+
+// Optional capture of intermediate values for tests and debugging.
+struct Trace {
+  // per layer: per token of the batch, the selected attention positions (ascending)
+  std::map<int, std::vector<std::vector<int32_t>>> topk;
+  // per layer: per token, the index scores over positions 0..pos
+  std::map<int, std::vector<std::vector<float>>> index_scores;
+  // per layer: per token, routed expert ids (ascending)
+  std::map<int, std::vector<std::vector<int32_t>>> experts;
+  // "layerL.attn_out", "layerL.residual", "layerL.ffn_out", "embed": [N, hidden]
+  std::map<std::string, std::vector<float>> tensors;
+};
+
+struct ForwardResult {
+  std::vector<float> logits;  // [rows, vocab]: every token (all_logits) or each sequence's last
+  std::vector<float> hidden;  // [N, hidden]: final normed hidden state of every token
+  std::vector<int32_t> logit_rows;  // batch index of each logits row
+};
+
+class Model {
+ public:
+  // Opens and validates a checkpoint directory. Throws dseek::Error.
+  static std::unique_ptr<Model> load(const std::string& dir, Numerics numerics);
+
+  const ModelConfig& config() const { return ck_->config(); }
+  const Checkpoint& checkpoint() const { return *ck_; }
+  const ModelWeights& weights() const { return w_; }
+  Numerics numerics() const { return numerics_; }
+  void set_numerics(Numerics n) { numerics_ = n; }
+  SequenceCache new_cache() const { return SequenceCache(config()); }
+
+  // Runs the main model on `batch`; appends to the caches. all_logits: logits for every
+  // token, else only for the last token of each sequence. Throws dseek::Error for a token
+  // id out of range or a position past max_position_embeddings.
+  ForwardResult forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
+                        bool all_logits, Trace* trace = nullptr) const;
+
+  // MTP layer (DeepSeek-V3 report §2.2; vLLM/SGLang semantics, oracle mtp_forward): for each
+  // token i of a sequence, combines the main model's final normed hidden state h_i with the
+  // embedding of token t_{i+1} and returns logits predicting t_{i+2}. next_tokens[i] and
+  // prev_hidden[i, :] pair up; positions continue cache.mtp_length. Returns [N, vocab].
+  std::vector<float> forward_mtp(const Batch& next_tokens, const std::vector<float>& prev_hidden,
+                                 const std::vector<SequenceCache*>& caches, Trace* trace = nullptr) const;
+
+ private:
+  struct Run {  // one sequence's tokens inside the batch
+    int seq;
+    int64_t begin, count, start_pos;
+  };
+  std::vector<Run> runs_of(const Batch& b, const std::vector<SequenceCache*>& caches, bool mtp) const;
+  // Linear layer with the numerics' input quantisation / output rounding.
+  void lin(const float* x, int64_t T, const Matrix& W, float* y) const;
+  void bf(float* x, int64_t n) const;
+  void block(const LayerWeights& L, int tag, std::vector<float>& h, std::vector<float>& residual,
+             bool first, const std::vector<Run>& runs, const std::vector<SequenceCache*>& caches,
+             bool mtp, Trace* trace) const;
+  void attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
+                 const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const;
+  void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float* out, Trace* trace) const;
+  void mlp(const MlpWeights& m, const float* x, int64_t T, float* out) const;
+  void embed(const Matrix& table, const std::vector<int32_t>& tokens, float* out) const;
+
+  std::unique_ptr<Checkpoint> ck_;
+  ModelWeights w_;
+  Numerics numerics_ = Numerics::Exact;
+  Rope rope_;
+  float softmax_scale_ = 1.0f;
+};
+
+}  // namespace dseek
