@@ -43,7 +43,7 @@ void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, in
   const int64_t K = W.cols, B = Matrix::kBlock, nb = W.scale_cols();
   const bool fp8 = W.dtype == DType::F8_E4M3;
   const double work = static_cast<double>(n) * K * T;
-#pragma omp parallel for schedule(static) if (work > 65536)
+#pragma omp parallel for schedule(static) if (work > (1 << 20))
   for (int64_t j = 0; j < n; ++j) {
     const int64_t r = r0 + j;
     float buf[Matrix::kBlock];

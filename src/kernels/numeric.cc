@@ -37,6 +37,7 @@ const float kE4M3Table[256] = {
 };
 
 uint8_t f32_to_e4m3_code(float v) {
+  if (v == 0.0f) return 0;  // -0 encodes as +0, as the reference encoder does
   uint8_t sign = std::signbit(v) ? 0x80 : 0;
   float a = std::fabs(v);
   for (int c = 0; c < 127; ++c)  // 127 positive codes; a linear scan is fine off the hot path

@@ -107,7 +107,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
 
     // Top-k selection per query token: index score(t, s) = sum_h w_h(t) * ReLU(q_h(t) . k(s)).
     std::vector<std::vector<int32_t>> sel(r.count);
-#pragma omp parallel for schedule(dynamic) if (r.count > 1 && end * Hi * Di > 65536)
+#pragma omp parallel for schedule(dynamic) if (r.count > 1 && r.count * end * Hi * Di > (1 << 20))
     for (int64_t t = 0; t < r.count; ++t) {
       const int64_t i = r.begin + t, n_valid = pos[i] + 1;
       if (c.has_indexer && (n_valid > c.index_topk || trace)) {
@@ -136,7 +136,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
       // Prefill (MHA form): expand every cached latent to per-head [k_nope | v] with kv_b_proj.
       std::vector<float> kvb(end * H * (dn + dv));
       lin(kv.kv.data(), end, L.kv_b_proj, kvb.data());
-#pragma omp parallel for collapse(2) schedule(dynamic) if (r.count * H * end > 4096)
+#pragma omp parallel for collapse(2) schedule(dynamic) if (r.count * H * end * (dn + dv) > (1 << 20))
       for (int64_t t = 0; t < r.count; ++t)
         for (int64_t h = 0; h < H; ++h) {
           const int64_t i = r.begin + t;
@@ -165,7 +165,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
       // W_UV applied to the attended latent.
       const int64_t i = r.begin;
       const std::vector<int32_t>& st = sel[0];
-#pragma omp parallel for schedule(static) if (H * static_cast<int64_t>(st.size()) * C > 65536)
+#pragma omp parallel for schedule(static) if (H * static_cast<int64_t>(st.size()) * C > (1 << 20))
       for (int64_t h = 0; h < H; ++h) {
         std::vector<float> qa(C, 0.0f), s(st.size()), olat(C, 0.0f);
         accumulate_rows(q.data() + (i * H + h) * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data());

@@ -8,6 +8,7 @@
 #include "kernels/linear.h"
 #include "kernels/ops.h"
 #include "model/model.h"
+#include "model/router.h"
 
 namespace dseek {
 
@@ -28,58 +29,21 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float
     mlp(L.mlp, x, N, out);
     return;
   }
-  const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok;
-  // Router: fp32 logits, sigmoid (or softmax) scores; the correction bias only steers selection.
+  const int64_t E = c.n_routed_experts;
+  // Router: fp32 logits in both numerics.
   std::vector<float> scores(N * E);
   linear(x, N, L.gate, scores.data());
-  for (int64_t i = 0; i < N; ++i) {
-    float* s = scores.data() + i * E;
-    if (c.scoring_func == "sigmoid") {
-      for (int64_t e = 0; e < E; ++e) s[e] = 1.0f / (1.0f + std::exp(-s[e]));
-    } else {
-      softmax(s, E);
-    }
-  }
-  const bool has_bias = !L.gate_bias.empty();
-  std::vector<std::vector<int32_t>> rows_of(E);   // tokens routed to each expert
+  std::vector<std::vector<int32_t>> rows_of(E);  // tokens routed to each expert
   std::vector<std::vector<float>> wts_of(E);
-  std::vector<float> choice(E);
   if (trace) trace->experts[tag].assign(N, {});
   for (int64_t i = 0; i < N; ++i) {
-    const float* s = scores.data() + i * E;
-    for (int64_t e = 0; e < E; ++e) choice[e] = s[e] + (has_bias ? L.gate_bias[e] : 0.0f);
-    if (c.n_group > 1) {
-      const int64_t G = c.n_group, per = E / G;
-      std::vector<float> gscore(G);
-      for (int64_t g = 0; g < G; ++g) {
-        const float* cg = choice.data() + g * per;
-        if (has_bias) {
-          std::vector<int32_t> top2 = topk_ordered(cg, per, 2);
-          float sum = 0;
-          for (int32_t k : top2) sum += cg[k];
-          gscore[g] = sum;
-        } else {
-          gscore[g] = *std::max_element(cg, cg + per);
-        }
-      }
-      std::vector<int32_t> keep = topk_ordered(gscore.data(), G, c.topk_group);
-      std::vector<bool> kept(G, false);
-      for (int32_t g : keep) kept[g] = true;
-      for (int64_t g = 0; g < G; ++g)
-        if (!kept[g])
-          std::fill(choice.begin() + g * per, choice.begin() + (g + 1) * per, -std::numeric_limits<float>::infinity());
-    }
-    std::vector<int32_t> idx = topk_ordered(choice.data(), E, K);
-    double sum = 0;
-    for (int32_t e : idx) sum += s[e];
-    for (int32_t e : idx) {
-      float w = s[e];
-      if (c.norm_topk_prob && c.scoring_func == "sigmoid") w = static_cast<float>(w / sum);
-      rows_of[e].push_back(static_cast<int32_t>(i));
-      wts_of[e].push_back(w * static_cast<float>(c.routed_scaling_factor));
+    Routing r = route(c, scores.data() + i * E, L.gate_bias);
+    for (size_t k = 0; k < r.experts.size(); ++k) {
+      rows_of[r.experts[k]].push_back(static_cast<int32_t>(i));
+      wts_of[r.experts[k]].push_back(r.weights[k]);
     }
     if (trace) {
-      std::vector<int32_t> sorted = idx;
+      std::vector<int32_t> sorted = r.experts;
       std::sort(sorted.begin(), sorted.end());
       trace->experts[tag][i] = sorted;
     }
