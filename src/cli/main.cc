@@ -98,7 +98,6 @@ int main(int argc, char** argv) {
   auto* o_text = c_tok->add_option("--text-file", tok.text_file, "text to encode (no BOS added)");
   auto* o_dec = c_tok->add_option("--decode-file", tok.decode_file, "JSON array of ids to decode");
   o_text->excludes(o_dec);
-  c_tok->require_option(1);
 
   TemplateArgs tmpl;
   tmpl.model_dir = def_model;
@@ -107,7 +106,6 @@ int main(int argc, char** argv) {
   auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file, "OpenAI-style request body (JSON)");
   auto* o_parse = c_tmpl->add_option("--parse-file", tmpl.parse_file, "completion text to parse");
   o_req->excludes(o_parse);
-  c_tmpl->require_option(1);
   c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
 
   CLI11_PARSE(app, argc, argv);

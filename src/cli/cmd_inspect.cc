@@ -1,0 +1,99 @@
+// `dseek inspect`: config, tensor inventory, parameter counts and the memory plan.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "model/model.h"
+
+namespace dseek::cli {
+
+namespace {
+std::string human(double bytes) {
+  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (bytes >= 1024 && i < 4) {
+    bytes /= 1024;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, u[i]);
+  return buf;
+}
+}  // namespace
+
+int cmd_inspect(const InspectArgs& a) {
+  auto model = Model::load(a.model_dir, Numerics::Exact);  // validates every tensor
+  const ModelConfig& c = model->config();
+  const Checkpoint& ck = model->checkpoint();
+  std::map<std::string, std::pair<size_t, size_t>> by_dtype;  // dtype -> (tensors, bytes)
+  for (const auto& [name, t] : ck.tensors()) {
+    auto& e = by_dtype[std::string(dtype_name(t->dtype))];
+    e.first += 1;
+    e.second += t->nbytes;
+  }
+  const ModelWeights& w = model->weights();
+  // Active parameters a token: everything except the routed experts not chosen.
+  size_t routed = 0;
+  for (const auto& L : w.layers)
+    for (const auto& e : L.experts) routed += e.gate_proj.rows * e.gate_proj.cols * 3;
+  const double active = double(w.n_params) - routed +
+                        (c.n_routed_experts ? double(routed) * c.num_experts_per_tok / c.n_routed_experts : 0);
+  // Cache a token (engine stores fp32 rows): latent + k_pe + indexer key per layer.
+  const size_t kv_tok = size_t(c.num_hidden_layers) * (c.kv_lora_rank + c.qk_rope_head_dim + (c.has_indexer ? c.index_head_dim : 0)) * 4;
+  // The real format's footprint: bf16 latent + k_pe, fp8 indexer key + one fp32 scale.
+  const size_t kv_tok_packed = size_t(c.num_hidden_layers) * ((c.kv_lora_rank + c.qk_rope_head_dim) * 2 + (c.has_indexer ? c.index_head_dim + 4 : 0));
+  const size_t scratch = size_t(c.vocab_size) * 4 + size_t(c.hidden_size) * 64 * 4;
+
+  nlohmann::ordered_json j;
+  j["dir"] = ck.dir();
+  j["model_type"] = c.model_type;
+  j["config"] = {{"hidden_size", c.hidden_size}, {"num_hidden_layers", c.num_hidden_layers},
+                 {"num_attention_heads", c.num_attention_heads}, {"q_lora_rank", c.q_lora_rank},
+                 {"kv_lora_rank", c.kv_lora_rank}, {"qk_nope_head_dim", c.qk_nope_head_dim},
+                 {"qk_rope_head_dim", c.qk_rope_head_dim}, {"v_head_dim", c.v_head_dim},
+                 {"n_routed_experts", c.n_routed_experts}, {"num_experts_per_tok", c.num_experts_per_tok},
+                 {"n_shared_experts", c.n_shared_experts}, {"first_k_dense_replace", c.first_k_dense_replace},
+                 {"index_n_heads", c.index_n_heads}, {"index_head_dim", c.index_head_dim},
+                 {"index_topk", c.index_topk}, {"num_nextn_predict_layers", c.num_nextn_predict_layers},
+                 {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_position_embeddings},
+                 {"rope_yarn_factor", c.rope_factor}, {"scale_fmt", c.scale_fmt}};
+  j["tensors"] = ck.tensors().size();
+  j["shards"] = ck.files().size();
+  for (const auto& [dt, e] : by_dtype) j["dtypes"][dt] = {{"tensors", e.first}, {"bytes", e.second}};
+  j["params"] = {{"total", w.n_params + w.n_params_mtp}, {"main", w.n_params}, {"mtp", w.n_params_mtp},
+                 {"active_per_token", static_cast<size_t>(active)}};
+  j["memory"] = {{"weights_mmap_bytes", ck.total_bytes()},
+                 {"kv_cache_bytes_per_token", kv_tok},
+                 {"kv_cache_bytes_per_token_packed", kv_tok_packed},
+                 {"kv_cache_bytes_per_1k_tokens", kv_tok * 1024},
+                 {"scratch_bytes", scratch}};
+  if (a.json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s  (%s)\n", ck.dir().c_str(), c.model_type.c_str());
+  std::printf("  hidden %d, layers %d (%d dense), heads %d, q_lora %d, kv_lora %d, vocab %d\n", c.hidden_size,
+              c.num_hidden_layers, std::min(c.first_k_dense_replace, c.num_hidden_layers), c.num_attention_heads,
+              c.q_lora_rank, c.kv_lora_rank, c.vocab_size);
+  if (c.n_routed_experts)
+    std::printf("  MoE: %d routed experts (%d a token, %d groups / keep %d), %d shared, scale %.2f\n", c.n_routed_experts,
+                c.num_experts_per_tok, c.n_group, c.topk_group, c.n_shared_experts, c.routed_scaling_factor);
+  if (c.has_indexer)
+    std::printf("  DSA indexer: %d heads x %d, top-k %d\n", c.index_n_heads, c.index_head_dim, c.index_topk);
+  std::printf("  MTP layers: %d; context %d (YaRN factor %.0f)\n", c.num_nextn_predict_layers, c.max_position_embeddings,
+              c.rope_factor);
+  std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
+              ck.tensors().size(), ck.files().size());
+  for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human(e.second).c_str());
+  std::printf("parameters: %.3f M total (main %.3f M, MTP %.3f M), %.3f M active a token\n",
+              (w.n_params + w.n_params_mtp) / 1e6, w.n_params / 1e6, w.n_params_mtp / 1e6, active / 1e6);
+  std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human(ck.total_bytes()).c_str());
+  std::printf("  KV + indexer cache a token %s (fp32 rows; %s in the packed bf16/fp8 layout), %s per 1K tokens\n",
+              human(kv_tok).c_str(), human(kv_tok_packed).c_str(), human(kv_tok * 1024.0).c_str());
+  std::printf("  scratch (activations, logits) about %s\n", human(scratch).c_str());
+  return 0;
+}
+
+}  // namespace dseek::cli

@@ -1,0 +1,70 @@
+#include "engine/local_engine.h"
+
+#include <filesystem>
+
+#include "runtime/error.h"
+
+namespace dseek {
+
+namespace {
+Tokenizer load_tokenizer(const std::string& dir) {
+  std::string tj = (std::filesystem::path(dir) / "tokenizer.json").string();
+  if (!std::filesystem::exists(tj))
+    throw Error(dir + ": no tokenizer.json (needed to run prompts; `dseek score` works without one)");
+  return Tokenizer::load(tj);
+}
+}  // namespace
+
+LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
+    : model_(Model::load(dir, numerics)), tok_(load_tokenizer(dir)) {}
+
+Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
+                                 const std::function<void(const std::string&)>& on_text) const {
+  Completion c;
+  std::string prompt = chat::render_request(request, thinking);
+  c.prompt_ids = tok_.encode(prompt);
+  GenerateOptions o = opt;
+  if (o.stop_ids.empty()) o.stop_ids = {model_->config().eos_token_id};
+  StreamDecoder dec(tok_);
+  SequenceCache cache = model_->new_cache();
+  c.ids = generate(*model_, cache, c.prompt_ids, o,
+                   [&](int32_t id) {
+                     std::string piece = dec.push(id);
+                     if (on_text && !piece.empty()) on_text(piece);
+                     return true;
+                   },
+                   &c.stats);
+  std::string rest = dec.flush();
+  if (on_text && !rest.empty()) on_text(rest);
+  c.text = tok_.decode(c.ids);
+  try {
+    c.message = chat::parse_completion(c.text, thinking);
+    c.parsed = true;
+  } catch (const Error& e) {
+    // The V3.2 format rejects the text (e.g. cut off by max_tokens): keep every byte as content.
+    c.parse_error = e.what();
+    c.message = chat::AssistantMessage{};
+    c.message.content = c.text;
+  }
+  if (!c.stats.stopped_on_stop_id)
+    c.finish_reason = "length";
+  else
+    c.finish_reason = c.message.tool_calls.empty() ? "stop" : "tool_calls";
+  return c;
+}
+
+bool request_thinking(const chat::Json& body, bool fallback) {
+  if (body.contains("thinking") && body["thinking"].is_object()) {
+    std::string t = body["thinking"].value("type", std::string());
+    if (t == "enabled") return true;
+    if (t == "disabled") return false;
+  }
+  if (body.contains("chat_template_kwargs") && body["chat_template_kwargs"].is_object()) {
+    const auto& k = body["chat_template_kwargs"];
+    for (const char* key : {"thinking", "enable_thinking"})
+      if (k.contains(key) && k[key].is_boolean()) return k[key].get<bool>();
+  }
+  return fallback;
+}
+
+}  // namespace dseek

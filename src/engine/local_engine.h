@@ -1,0 +1,49 @@
+// LocalEngine: a loaded checkpoint + its tokenizer, answering OpenAI-style chat requests
+// (messages, tools, response_format) in the V3.2 chat format. Shared by `dseek run`,
+// `dseek chat` and the front ends built on them.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "chat/chat.h"
+#include "engine/generate.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace dseek {
+
+struct Completion {
+  std::vector<int32_t> prompt_ids, ids;  // prompt and generated token ids
+  std::string text;                      // decoded generated text, special tokens included
+  GenerateStats stats;
+  std::string finish_reason;             // "stop" (EOS), "tool_calls", "length"
+  bool parsed = false;                   // text was accepted by the V3.2 format
+  chat::AssistantMessage message;        // parsed message, or the raw text as content when rejected
+  std::string parse_error;
+};
+
+class LocalEngine {
+ public:
+  // Loads DIR (checkpoint + DIR/tokenizer.json). Throws dseek::Error.
+  LocalEngine(const std::string& dir, Numerics numerics);
+
+  const Model& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return tok_; }
+
+  // Renders `request` (an OpenAI-style body: messages, tools, response_format) with
+  // chat::render_request, generates until EOS or opt.max_tokens, parses the completion.
+  // on_text receives decoded text pieces as they complete (UTF-8 safe); may be empty.
+  Completion complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
+                      const std::function<void(const std::string&)>& on_text = {}) const;
+
+ private:
+  std::unique_ptr<Model> model_;
+  Tokenizer tok_;
+};
+
+// Thinking mode requested by a body: DeepSeek's `thinking: {"type": "enabled"}` or
+// `chat_template_kwargs: {"thinking": true}`; otherwise `fallback`.
+bool request_thinking(const chat::Json& body, bool fallback);
+
+}  // namespace dseek
