@@ -1,0 +1,217 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "runtime/error.h"
+
+namespace dseek {
+
+using Clock = std::chrono::steady_clock;
+
+struct Scheduler::Seq {
+  uint64_t id = 0;
+  GenRequest req;
+  SequenceCache cache;
+  std::unique_ptr<Sampler> sampler;
+  std::vector<int32_t> pending;  // tokens to feed next step (prompt, then the last sample)
+  int64_t generated = 0;
+  Clock::time_point submitted, started, first_token;
+  bool got_first = false, done = false;
+};
+
+Scheduler::Scheduler(const Model& model, int parallel, int64_t ctx_size)
+    : model_(model), parallel_(std::max(1, parallel)), ctx_size_(ctx_size) {
+  const int64_t maxpos = model.config().max_position_embeddings;
+  if (ctx_size_ <= 0 || ctx_size_ > maxpos) ctx_size_ = maxpos;
+  m_.parallel = parallel_;
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+uint64_t Scheduler::submit(GenRequest req) {
+  if (req.prompt.empty()) throw Error("empty prompt");
+  const int64_t n = static_cast<int64_t>(req.prompt.size());
+  if (n >= ctx_size_)
+    throw Error("prompt of " + std::to_string(n) + " tokens does not fit the context of " + std::to_string(ctx_size_) +
+                " tokens");
+  const int32_t V = model_.config().vocab_size;
+  for (int32_t t : req.prompt)
+    if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " out of range");
+  auto s = std::make_unique<Seq>();
+  s->cache = model_.new_cache();
+  s->sampler = std::make_unique<Sampler>(req.opt.sampling);
+  s->pending = req.prompt;
+  s->req = std::move(req);
+  s->submitted = Clock::now();
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    id = s->id = next_id_++;
+    ++m_.requests_total;
+    queue_.push_back(std::move(s));
+    m_.queue_depth = static_cast<int64_t>(queue_.size());
+  }
+  cv_.notify_all();
+  return id;
+}
+
+void Scheduler::cancel(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cancelled_.push_back(id);
+  }
+  cv_.notify_all();
+}
+
+SchedulerMetrics Scheduler::metrics() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return m_;
+}
+
+void Scheduler::finish(Seq& s, const std::string& reason, const std::string& error) {
+  if (s.done) return;
+  s.done = true;
+  FinishEvent e;
+  e.reason = reason;
+  e.error = error;
+  e.prompt_tokens = static_cast<int64_t>(s.req.prompt.size());
+  e.completion_tokens = s.generated;
+  auto now = Clock::now();
+  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
+  e.queue_s = secs(s.started - s.submitted);
+  e.ttft_s = s.got_first ? secs(s.first_token - s.submitted) : 0;
+  e.total_s = secs(now - s.submitted);
+  if (s.req.on_finish) s.req.on_finish(e);
+}
+
+void Scheduler::loop() {
+  std::vector<std::unique_ptr<Seq>> active;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return stop_ || !queue_.empty() || !active.empty() || !cancelled_.empty(); });
+      if (stop_) {
+        for (auto& s : active) finish(*s, "cancelled");
+        for (auto& s : queue_) finish(*s, "cancelled");
+        queue_.clear();
+        return;
+      }
+      // Cancellations first: queued ones leave the queue, running ones leave the batch.
+      for (uint64_t id : cancelled_) {
+        auto qi = std::find_if(queue_.begin(), queue_.end(), [&](auto& s) { return s->id == id; });
+        if (qi != queue_.end()) {
+          (*qi)->started = Clock::now();
+          finish(**qi, "cancelled");
+          queue_.erase(qi);
+        }
+        for (auto& s : active)
+          if (s->id == id) finish(*s, "cancelled");
+      }
+      cancelled_.clear();
+      while (static_cast<int>(active.size()) < parallel_ && !queue_.empty()) {
+        active.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+        active.back()->started = Clock::now();
+      }
+      m_.queue_depth = static_cast<int64_t>(queue_.size());
+    }
+    active.erase(std::remove_if(active.begin(), active.end(), [](auto& s) { return s->done; }), active.end());
+    if (!active.empty()) step(active);
+    active.erase(std::remove_if(active.begin(), active.end(), [](auto& s) { return s->done; }), active.end());
+    std::lock_guard<std::mutex> l(mu_);
+    m_.requests_active = static_cast<int64_t>(active.size());
+    m_.kv_cache_bytes = 0;
+    m_.kv_cache_tokens = 0;
+    for (auto& s : active) {
+      m_.kv_cache_bytes += static_cast<int64_t>(s->cache.bytes());
+      m_.kv_cache_tokens += s->cache.length;
+    }
+  }
+}
+
+void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
+  Batch b;
+  std::vector<SequenceCache*> caches;
+  int64_t prefill_tokens = 0, decode_tokens = 0;
+  for (size_t i = 0; i < active.size(); ++i) {
+    Seq& s = *active[i];
+    caches.push_back(&s.cache);
+    for (int32_t t : s.pending) {
+      b.tokens.push_back(t);
+      b.seq.push_back(static_cast<int32_t>(i));
+    }
+    (s.pending.size() > 1 ? prefill_tokens : decode_tokens) += static_cast<int64_t>(s.pending.size());
+  }
+  auto t0 = Clock::now();
+  ForwardResult r;
+  try {
+    r = model_.forward(b, caches, false);
+  } catch (const std::exception& e) {
+    for (auto& s : active) finish(*s, "error", e.what());
+    return;
+  }
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  const int64_t V = model_.config().vocab_size;
+  int64_t sampled = 0;
+  for (size_t i = 0; i < active.size(); ++i) {
+    Seq& s = *active[i];
+    const float* logits = r.logits.data() + i * V;
+    TokenEvent ev;
+    ev.id = s.sampler->sample(logits, V);
+    if (s.req.top_logprobs >= 0) {
+      float mx = *std::max_element(logits, logits + V);
+      double z = 0;
+      for (int64_t v = 0; v < V; ++v) z += std::exp(double(logits[v]) - mx);
+      const float lz = static_cast<float>(std::log(z)) + mx;
+      ev.logprob = logits[ev.id] - lz;
+      if (s.req.top_logprobs > 0) {
+        std::vector<int32_t> idx(V);
+        for (int64_t v = 0; v < V; ++v) idx[v] = static_cast<int32_t>(v);
+        const int k = std::min<int>(s.req.top_logprobs, static_cast<int>(V));
+        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                          [&](int32_t a, int32_t c) { return logits[a] > logits[c] || (logits[a] == logits[c] && a < c); });
+        for (int j = 0; j < k; ++j) ev.top.emplace_back(idx[j], logits[idx[j]] - lz);
+      }
+    }
+    ++s.generated;
+    ++sampled;
+    if (!s.got_first) {
+      s.got_first = true;
+      s.first_token = Clock::now();
+    }
+    const bool stop_id = std::find(s.req.opt.stop_ids.begin(), s.req.opt.stop_ids.end(), ev.id) != s.req.opt.stop_ids.end();
+    bool keep = !s.req.on_token || s.req.on_token(ev);
+    if (!keep) {
+      finish(s, "cancelled");
+    } else if (stop_id) {
+      finish(s, "stop");
+    } else if (s.generated >= s.req.opt.max_tokens || s.cache.length + 1 >= ctx_size_) {
+      finish(s, "length");
+    } else {
+      s.pending = {ev.id};
+    }
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  m_.prompt_tokens_total += prefill_tokens;
+  m_.generated_tokens_total += sampled;
+  // Time of a mixed step is attributed to prefill when it carried any prompt tokens.
+  if (prefill_tokens > 0) {
+    m_.prefill_seconds_total += dt;
+    m_.prefill_tokens_total += prefill_tokens;
+  } else {
+    m_.decode_seconds_total += dt;
+    m_.decode_tokens_total += decode_tokens;
+  }
+}
+
+}  // namespace dseek

@@ -1,0 +1,92 @@
+// Continuous-batching scheduler: up to `parallel` sequences share one Model::forward call per
+// step. A new request joins at the next step (its whole prompt prefilled in that step), a
+// finished or cancelled one leaves at once and frees its slot; more requests than slots wait
+// in a FIFO queue. Each sequence's arithmetic is independent of its batch-mates, so a request
+// gets the same tokens (greedy) alone or batched.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/generate.h"
+#include "model/model.h"
+
+namespace dseek {
+
+struct TokenEvent {
+  int32_t id = 0;
+  float logprob = 0;                                  // log p(id), when logprobs were asked for
+  std::vector<std::pair<int32_t, float>> top;         // top_logprobs alternatives
+};
+
+struct FinishEvent {
+  std::string reason;  // "stop" (a stop id), "length" (max_tokens / context), "cancelled", "error"
+  std::string error;   // message when reason == "error"
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  double queue_s = 0, ttft_s = 0, total_s = 0;  // waiting, submit -> first token, submit -> end
+};
+
+struct GenRequest {
+  std::vector<int32_t> prompt;
+  GenerateOptions opt;
+  int top_logprobs = -1;  // -1: no logprobs; 0..20: logprob of the token and this many alternatives
+  // Called on the scheduler thread for each sampled token; return false to stop (cancel).
+  std::function<bool(const TokenEvent&)> on_token;
+  // Called exactly once, on the scheduler thread (or in cancel/shutdown paths).
+  std::function<void(const FinishEvent&)> on_finish;
+};
+
+struct SchedulerMetrics {
+  int64_t requests_total = 0, requests_active = 0, queue_depth = 0;
+  int64_t prompt_tokens_total = 0, generated_tokens_total = 0;
+  double prefill_seconds_total = 0, decode_seconds_total = 0;
+  int64_t prefill_tokens_total = 0, decode_tokens_total = 0;
+  int64_t kv_cache_bytes = 0, kv_cache_tokens = 0;
+  int parallel = 0;
+};
+
+class Scheduler {
+ public:
+  // ctx_size: the most tokens (prompt + generated) a sequence may hold; <= 0: the model's
+  // max_position_embeddings.
+  Scheduler(const Model& model, int parallel, int64_t ctx_size);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a request; returns its id. Throws dseek::Error for an empty prompt or one that
+  // does not fit the context (nothing is queued then).
+  uint64_t submit(GenRequest req);
+  // Cancels a queued or running request (its on_finish gets "cancelled"). Safe from any thread.
+  void cancel(uint64_t id);
+  SchedulerMetrics metrics() const;
+  int64_t ctx_size() const { return ctx_size_; }
+  const Model& model() const { return model_; }
+
+ private:
+  struct Seq;
+  void loop();
+  void step(std::vector<std::unique_ptr<Seq>>& active);
+  void finish(Seq& s, const std::string& reason, const std::string& error = {});
+
+  const Model& model_;
+  const int parallel_;
+  int64_t ctx_size_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Seq>> queue_;
+  std::vector<uint64_t> cancelled_;
+  bool stop_ = false;
+  uint64_t next_id_ = 1;
+  SchedulerMetrics m_;
+  std::thread thread_;
+};
+
+}  // namespace dseek
