@@ -2,6 +2,8 @@
 // dseek::Error for bad input (main prints it and exits 1).
 #pragma once
 #include <string>
+#include <vector>
+#include <cstdint>
 
 #include "engine/sampler.h"
 
@@ -42,5 +44,29 @@ struct RunArgs {
 };
 int cmd_run(const RunArgs& a);
 int cmd_chat(const RunArgs& a);
+
+struct ServeArgs {
+  std::string model_dir, host = "127.0.0.1", api_key, numerics = "exact";
+  int port = 8080, parallel = 4;
+  int64_t ctx_size = 0;  // 0: the model's max_position_embeddings
+};
+int cmd_serve(const ServeArgs& a);
+
+struct AgentArgs {
+  std::string task;               // empty: interactive session
+  std::string workdir = ".";
+  std::string model_dir;          // local engine (default: built-in model) ...
+  std::string endpoint, api_key_env, model_name;  // ... or an OpenAI-compatible endpoint
+  bool think = false, unsafe_no_sandbox = false;
+  int max_steps = 20;
+  double max_time_s = 600;        // wall-time budget for the whole task
+  std::string approve;            // auto | ask | never; empty: ask on a terminal, else never
+  std::string system = "You are a helpful assistant.";
+  std::string tools;              // comma-separated subset of tool names; empty: all
+  std::vector<std::string> mcp;   // MCP server command lines
+  std::string transcript, resume;
+  RunArgs gen;                    // max_tokens, sampling, numerics
+};
+int cmd_agent(const AgentArgs& a);
 
 }  // namespace dseek::cli

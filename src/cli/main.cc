@@ -108,6 +108,41 @@ int main(int argc, char** argv) {
   o_req->excludes(o_parse);
   c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
 
+  ServeArgs serve;
+  serve.model_dir = def_model;
+  auto* c_serve = app.add_subcommand("serve", "OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics)");
+  c_serve->add_option("-m,--model", serve.model_dir, "checkpoint directory")->capture_default_str();
+  c_serve->add_option("--host", serve.host, "address to listen on")->capture_default_str();
+  c_serve->add_option("--port", serve.port, "port (0: pick a free one and print it)")->capture_default_str();
+  c_serve->add_option("--api-key", serve.api_key, "require `Authorization: Bearer KEY`");
+  c_serve->add_option("--parallel", serve.parallel, "sequences decoded together (continuous batching)")->capture_default_str();
+  c_serve->add_option("--ctx-size", serve.ctx_size, "tokens a sequence may hold (0: the model's maximum)")->capture_default_str();
+  c_serve->add_option("--numerics", serve.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+
+  AgentArgs agent;
+  agent.gen.model_dir = def_model;
+  agent.model_dir = def_model;
+  auto* c_agent = app.add_subcommand("agent", "an agent that plans, calls tools in a sandbox and finishes the task");
+  c_agent->add_option("task", agent.task, "the task (omit for an interactive session)");
+  c_agent->add_option("--workdir", agent.workdir, "directory the tools may read and write")->capture_default_str();
+  auto* o_am = c_agent->add_option("-m,--model", agent.model_dir, "local checkpoint directory")->capture_default_str();
+  auto* o_ep = c_agent->add_option("--endpoint", agent.endpoint, "OpenAI-compatible base URL (e.g. https://api.deepseek.com/v1)");
+  o_am->excludes(o_ep);
+  c_agent->add_option("--api-key-env", agent.api_key_env, "environment variable holding the endpoint's API key");
+  c_agent->add_option("--model-name,--model-id", agent.model_name, "model name sent to the endpoint");
+  c_agent->add_flag("--think", agent.think, "thinking mode");
+  c_agent->add_option("--max-steps", agent.max_steps, "most model calls for one task")->capture_default_str();
+  c_agent->add_option("--max-time", agent.max_time_s, "wall-time budget in seconds")->capture_default_str();
+  c_agent->add_option("--approve", agent.approve, "auto | ask | never (default: ask on a terminal, else never)")
+      ->check(CLI::IsMember({"auto", "ask", "never"}));
+  c_agent->add_option("--system", agent.system, "system prompt")->capture_default_str();
+  c_agent->add_option("--tools", agent.tools, "comma-separated tool names (default: all built-in + MCP tools)");
+  c_agent->add_option("--mcp", agent.mcp, "an MCP server to start over stdio (command line; repeatable)");
+  c_agent->add_option("--transcript", agent.transcript, "append every step to this JSONL file");
+  c_agent->add_option("--resume", agent.resume, "continue from a transcript");
+  c_agent->add_flag("--unsafe-no-sandbox", agent.unsafe_no_sandbox, "run shell tools without bubblewrap");
+  add_sampling(c_agent, agent.gen);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*c_run) return cmd_run(run);
@@ -116,6 +151,8 @@ int main(int argc, char** argv) {
     if (*c_score) return cmd_score(score);
     if (*c_tok) return cmd_tokenize(tok);
     if (*c_tmpl) return cmd_template(tmpl);
+    if (*c_serve) return cmd_serve(serve);
+    if (*c_agent) return cmd_agent(agent);
   } catch (const dseek::Error& e) {
     std::cerr << "dseek: error: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,2 @@
+// Placeholder: the agent runtime (issue 4) lives in this folder.
+#pragma once

@@ -1,0 +1,2 @@
+// Placeholder: the OpenAI-compatible HTTP server (issue 3) lives in this folder.
+#pragma once
