@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <vector>
 
+#include <omp.h>
+
+#include "kernels/gemm_hwy.h"
 #include "kernels/numeric.h"
 
 namespace dseek {
 
-float dot(const float* a, const float* b, int64_t n) {
-  float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-  for (int64_t i = 0; i < n; ++i) acc += a[i] * b[i];
-  return acc;
-}
+float dot(const float* a, const float* b, int64_t n) { return simd_dot(a, b, n); }
 
 namespace {
 
@@ -39,6 +37,24 @@ inline void decode_block(const Matrix& W, int64_t r, int64_t c0, int64_t len, fl
 }  // namespace
 
 void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
+  if (n < 0) n = W.rows - r0;
+  const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
+  // Rows split across threads in tiles of 4; the result does not depend on the split.
+  const int64_t tiles = (n + 3) / 4;
+  const double work = static_cast<double>(n) * W.cols * T;
+  if (work < (1 << 20) || tiles < 2) {
+    gemm_rows(x, T, a, 0, n, y);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+    const int64_t b = tiles * id / nt * 4, e = std::min(n, tiles * (id + 1) / nt * 4);
+    if (b < e) gemm_rows(x, T, a, b, e, y);
+  }
+}
+
+void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
   if (n < 0) n = W.rows - r0;
   const int64_t K = W.cols, B = Matrix::kBlock, nb = W.scale_cols();
   const bool fp8 = W.dtype == DType::F8_E4M3;
@@ -67,8 +83,7 @@ void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, flo
       const int64_t c0 = b * B, len = std::min(B, K - c0);
       decode_block(W, r, c0, len, buf);
       const float s = (fp8 ? W.scale[(r / B) * nb + b] : 1.0f) * a[j];
-#pragma omp simd
-      for (int64_t i = 0; i < len; ++i) y[c0 + i] += s * buf[i];
+      simd_axpy(s, buf, y + c0, len);
     }
   }
 }

@@ -12,6 +12,9 @@ namespace dseek {
 // for the output rows [r0, r0 + n) (n < 0: all rows from r0). Multi-threaded over rows.
 void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
 
+// The plain scalar loop nest (decode 128 columns, dot, scale): the test oracle for linear().
+void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
+
 // y[c] += sum_j a[j] * W[r0 + j, c] for c in [0, W.cols): a weighted sum of rows
 // (the transposed product used by absorbed MLA decode, q_nope . W_UK).
 void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, float* y);

@@ -126,7 +126,9 @@ TEST_F(UnitGolden, Routing) {
     for (int64_t k = 0; k < K; ++k) {
       // weights pair with ids; compare by id
       for (int64_t k2 = 0; k2 < K; ++k2) {
-        if (r.experts[k2] == want_ids[t * K + k]) EXPECT_NEAR(r.weights[k2], want_w[t * K + k], 1e-5f);
+        if (r.experts[k2] == want_ids[t * K + k]) {
+          EXPECT_NEAR(r.weights[k2], want_w[t * K + k], 1e-5f);
+        }
       }
     }
   }

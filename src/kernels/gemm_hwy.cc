@@ -1,0 +1,178 @@
+// SIMD matrix kernels over weights as shipped, written once with Highway and dispatched at
+// run time to the best target the CPU has (AVX2/F16C, AVX-512, NEON, ...).
+//
+// y[t, j] = sum_k x[t, k] * W[r0 + j, k]. FP8 e4m3 codes are widened to fp16 bit patterns
+// (e4m3 is a subset of fp16 once re-biased: code<<7 scales the value by 2^-8) and converted
+// with the hardware fp16->fp32 instruction, which handles subnormals at full speed; the 2^8 is
+// folded into the block scale, so every dequantised weight is exact. BF16 widens by a shift.
+//
+// Determinism: every output element is one fixed-order chain — lane-wise FMA over k, then a
+// fixed lane reduction — whatever the tile it was computed in, the token count T or the thread
+// split. Batched decode therefore equals single-sequence decode bit for bit.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/gemm_hwy.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace dseek {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+
+// Loads N weights of row `w` at column k as fp32 (FP8: value * 2^-8; caller scales).
+template <DType kType>
+HWY_INLINE hn::Vec<DF> LoadW(DF df, const uint8_t* w, int64_t k) {
+  if constexpr (kType == DType::F8_E4M3) {
+    const hn::Rebind<uint8_t, DF> du8;
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<hwy::float16_t, DF> df16;
+    const auto b = hn::PromoteTo(du16, hn::LoadU(du8, w + k));
+    const auto h = hn::Or(hn::ShiftLeft<8>(hn::And(b, hn::Set(du16, 0x80))),
+                          hn::ShiftLeft<7>(hn::And(b, hn::Set(du16, 0x7f))));
+    return hn::PromoteTo(df, hn::BitCast(df16, h));
+  } else if constexpr (kType == DType::BF16) {
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    const auto v = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(w) + k));
+    return hn::BitCast(df, hn::ShiftLeft<16>(v));
+  } else {
+    return hn::LoadU(df, reinterpret_cast<const float*>(w) + k);
+  }
+}
+
+template <DType kType>
+HWY_INLINE float ScalarW(const uint8_t* w, int64_t k) {
+  if constexpr (kType == DType::F8_E4M3) {
+    return kE4M3Table[w[k]] * (1.0f / 256.0f);
+  } else if constexpr (kType == DType::BF16) {
+    uint16_t b;
+    std::memcpy(&b, w + 2 * k, 2);
+    return bf16_to_f32(b);
+  } else {
+    float f;
+    std::memcpy(&f, w + 4 * k, 4);
+    return f;
+  }
+}
+
+// R rows x TT tokens tile; one accumulator vector per (row, token).
+template <DType kType, int R, int TT>
+HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a, int64_t j0, int64_t t0,
+                       float* HWY_RESTRICT y) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  const int64_t nb = (K + 127) / 128;
+  const uint8_t* rows[R];
+  const float* srow[R];
+  for (int r = 0; r < R; ++r) {
+    const int64_t row = a.r0 + j0 + r;
+    rows[r] = a.data + row * K * esz;
+    srow[r] = kType == DType::F8_E4M3 ? a.scale + (row / 128) * nb : nullptr;
+  }
+  hn::Vec<DF> acc[R][TT];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
+  hn::Vec<DF> sv[R];
+  for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, 1.0f);
+  const int64_t kv = K - K % N;
+  for (int64_t k = 0; k < kv; k += N) {
+    if constexpr (kType == DType::F8_E4M3) {
+      if (k % 128 == 0)
+        for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, srow[r][k / 128] * 256.0f);
+    }
+    hn::Vec<DF> xv[TT];
+    for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k);
+    for (int r = 0; r < R; ++r) {
+      auto w = LoadW<kType>(df, rows[r], k);
+      if constexpr (kType == DType::F8_E4M3) w = hn::Mul(w, sv[r]);
+      for (int t = 0; t < TT; ++t) acc[r][t] = hn::MulAdd(w, xv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < TT; ++t) {
+      float s = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
+      for (int64_t k = kv; k < K; ++k) {
+        float w = ScalarW<kType>(rows[r], k);
+        if constexpr (kType == DType::F8_E4M3) w *= srow[r][k / 128] * 256.0f;
+        s += w * x[(t0 + t) * K + k];
+      }
+      y[(t0 + t) * a.n + j0 + r] = s;
+    }
+}
+
+template <DType kType, int R>
+HWY_INLINE void RowTile(const float* x, int64_t T, const GemmArgs& a, int64_t j0, float* y) {
+  int64_t t = 0;
+  for (; t + 4 <= T; t += 4) Tile<kType, R, 4>(x, T, a, j0, t, y);
+  switch (T - t) {
+    case 3: Tile<kType, R, 3>(x, T, a, j0, t, y); break;
+    case 2: Tile<kType, R, 2>(x, T, a, j0, t, y); break;
+    case 1: Tile<kType, R, 1>(x, T, a, j0, t, y); break;
+    default: break;
+  }
+}
+
+template <DType kType>
+void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  int64_t j = j_begin;
+  for (; j + 4 <= j_end; j += 4) RowTile<kType, 4>(x, T, a, j, y);
+  for (; j < j_end; ++j) RowTile<kType, 1>(x, T, a, j, y);
+}
+
+void GemmRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  switch (a.dtype) {
+    case DType::F8_E4M3: Rows<DType::F8_E4M3>(x, T, a, j_begin, j_end, y); break;
+    case DType::BF16: Rows<DType::BF16>(x, T, a, j_begin, j_end, y); break;
+    default: Rows<DType::F32>(x, T, a, j_begin, j_end, y); break;
+  }
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    acc0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), acc0);
+    acc1 = hn::MulAdd(hn::LoadU(df, a + i + N), hn::LoadU(df, b + i + N), acc1);
+  }
+  for (; i + N <= n; i += N) acc0 = hn::MulAdd(hn::LoadU(df, a + i), hn::LoadU(df, b + i), acc0);
+  float s = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1)));
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void Axpy(float alpha, const float* x, float* y, int64_t n) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const auto va = hn::Set(df, alpha);
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::MulAdd(va, hn::LoadU(df, x + i), hn::LoadU(df, y + i)), df, y + i);
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace dseek
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace dseek {
+HWY_EXPORT(GemmRows);
+HWY_EXPORT(Dot);
+HWY_EXPORT(Axpy);
+HWY_EXPORT(TargetName);
+
+void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  HWY_DYNAMIC_DISPATCH(GemmRows)(x, T, a, j_begin, j_end, y);
+}
+float simd_dot(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(Dot)(a, b, n); }
+void simd_axpy(float alpha, const float* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(Axpy)(alpha, x, y, n); }
+const char* simd_target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+}  // namespace dseek
+#endif

@@ -1,0 +1,28 @@
+// Runtime-dispatched SIMD kernels (Highway). See gemm_hwy.cc.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/numeric.h"
+#include "weights/dtype.h"
+
+namespace dseek {
+
+// A weight matrix view for the kernels: rows [r0, r0 + n) of a [rows, cols] matrix.
+struct GemmArgs {
+  DType dtype;
+  const uint8_t* data;
+  const float* scale;  // FP8: weight_scale_inv [ceil(rows/128), ceil(cols/128)]
+  int64_t cols;
+  int64_t r0, n;       // output rows r0 .. r0+n-1; y row stride is n
+};
+
+// y[t * n + j] = sum_k x[t * cols + k] * W[r0 + j, k] for j in [j_begin, j_end), t < T.
+void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y);
+float simd_dot(const float* a, const float* b, int64_t n);
+// y += alpha * x
+void simd_axpy(float alpha, const float* x, float* y, int64_t n);
+// The SIMD target chosen at run time ("AVX3_SPR", "AVX2", ...).
+const char* simd_target_name();
+
+}  // namespace dseek

@@ -1,0 +1,99 @@
+// The SIMD linear kernel against the scalar reference, over FP8 (partial 128-blocks on both
+// axes), BF16 and F32 weights; and its determinism: a token's output does not depend on the
+// other tokens in the call or on the thread count.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/gemm_hwy.h"
+#include "kernels/linear.h"
+#include "kernels/numeric.h"
+#include "runtime/threads.h"
+
+namespace dseek::test {
+namespace {
+
+struct RandomMatrix {
+  std::vector<uint8_t> data;
+  std::vector<float> scale;
+  Matrix m;
+  RandomMatrix(DType t, int64_t rows, int64_t cols, uint32_t seed) {
+    std::mt19937 g(seed);
+    m.dtype = t;
+    m.rows = rows;
+    m.cols = cols;
+    data.resize(rows * cols * dtype_size(t));
+    if (t == DType::F8_E4M3) {
+      std::uniform_int_distribution<int> code(0, 255);
+      for (auto& b : data) {
+        b = static_cast<uint8_t>(code(g));
+        if ((b & 0x7f) == 0x7f) b = 0x00;  // no NaN codes
+      }
+      scale.resize(((rows + 127) / 128) * ((cols + 127) / 128));
+      std::uniform_int_distribution<int> e(-12, -4);
+      for (auto& s : scale) s = std::ldexp(1.0f, e(g));
+      m.scale = scale.data();
+    } else if (t == DType::BF16) {
+      std::normal_distribution<float> n(0, 0.05f);
+      for (int64_t i = 0; i < rows * cols; ++i) {
+        uint16_t b = f32_to_bf16(n(g));
+        std::memcpy(data.data() + 2 * i, &b, 2);
+      }
+    } else {
+      std::normal_distribution<float> n(0, 0.05f);
+      for (int64_t i = 0; i < rows * cols; ++i) {
+        float f = n(g);
+        std::memcpy(data.data() + 4 * i, &f, 4);
+      }
+    }
+    m.data = data.data();
+  }
+};
+
+std::vector<float> random_x(int64_t n, uint32_t seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d(0, 1);
+  std::vector<float> x(n);
+  for (auto& v : x) v = d(g);
+  return x;
+}
+
+TEST(Linear, MatchesReferenceAllDtypesAndShapes) {
+  for (DType t : {DType::F8_E4M3, DType::BF16, DType::F32})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{320, 256}, {192, 320}, {7, 50}, {576, 1024}, {5, 17}})
+      for (int64_t T : {1, 3, 4, 9}) {
+        RandomMatrix w(t, rows, cols, 1234 + rows + cols);
+        std::vector<float> x = random_x(T * cols, 99), y(T * rows), yr(T * rows);
+        linear(x.data(), T, w.m, y.data());
+        linear_reference(x.data(), T, w.m, yr.data());
+        for (size_t i = 0; i < y.size(); ++i)
+          ASSERT_NEAR(y[i], yr[i], 1e-4f * (1 + std::fabs(yr[i])))
+              << dtype_name(t) << " " << rows << "x" << cols << " T=" << T << " i=" << i;
+        // A row range r0.. gives the same values as the full product.
+        std::vector<float> part(T * 3);
+        linear(x.data(), T, w.m, part.data(), 2, 3);
+        for (int64_t tt = 0; tt < T; ++tt)
+          for (int j = 0; j < 3; ++j) ASSERT_EQ(part[tt * 3 + j], y[tt * rows + 2 + j]);
+      }
+}
+
+TEST(Linear, TokenResultIndependentOfBatchAndThreads) {
+  RandomMatrix w(DType::F8_E4M3, 2048, 1536, 7);
+  const int64_t T = 7;
+  std::vector<float> x = random_x(T * 1536, 5), yb(T * 2048);
+  const int before = num_threads();
+  set_num_threads(2);
+  linear(x.data(), T, w.m, yb.data());
+  set_num_threads(1);
+  for (int64_t t = 0; t < T; ++t) {
+    std::vector<float> y1(2048);
+    linear(x.data() + t * 1536, 1, w.m, y1.data());
+    for (int64_t j = 0; j < 2048; ++j) ASSERT_EQ(y1[j], yb[t * 2048 + j]) << "token " << t << " row " << j;
+  }
+  set_num_threads(before);
+  std::cerr << "SIMD target: " << simd_target_name() << "\n";
+}
+
+}  // namespace
+}  // namespace dseek::test
