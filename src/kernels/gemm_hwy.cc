@@ -15,6 +15,8 @@
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 
+#include <type_traits>
+
 HWY_BEFORE_NAMESPACE();
 namespace dseek {
 namespace HWY_NAMESPACE {
@@ -155,6 +157,39 @@ void Axpy(float alpha, const float* x, float* y, int64_t n) {
   for (; i < n; ++i) y[i] += alpha * x[i];
 }
 
+// y[c] += sum_j a[j] * W[r0 + j, c], c < cols: a weighted sum of weight rows.
+void AxpyRows(const float* a, int64_t n, const GemmArgs& w, float* y) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t K = w.cols, nb = (K + 127) / 128, kv = K - K % N;
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t row = w.r0 + j;
+    auto one = [&](auto tag) {
+      constexpr DType kType = decltype(tag)::value;
+      const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+      const uint8_t* r = w.data + row * K * esz;
+      const float* srow = kType == DType::F8_E4M3 ? w.scale + (row / 128) * nb : nullptr;
+      auto coef = hn::Set(df, a[j]);
+      for (int64_t k = 0; k < kv; k += N) {
+        if constexpr (kType == DType::F8_E4M3) {
+          if (k % 128 == 0) coef = hn::Set(df, a[j] * srow[k / 128] * 256.0f);
+        }
+        hn::StoreU(hn::MulAdd(coef, LoadW<kType>(df, r, k), hn::LoadU(df, y + k)), df, y + k);
+      }
+      for (int64_t k = kv; k < K; ++k) {
+        float s = a[j];
+        if constexpr (kType == DType::F8_E4M3) s *= srow[k / 128] * 256.0f;
+        y[k] += s * ScalarW<kType>(r, k);
+      }
+    };
+    switch (w.dtype) {
+      case DType::F8_E4M3: one(std::integral_constant<DType, DType::F8_E4M3>{}); break;
+      case DType::BF16: one(std::integral_constant<DType, DType::BF16>{}); break;
+      default: one(std::integral_constant<DType, DType::F32>{}); break;
+    }
+  }
+}
+
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
 
 }  // namespace HWY_NAMESPACE
@@ -167,6 +202,8 @@ HWY_EXPORT(GemmRows);
 HWY_EXPORT(Dot);
 HWY_EXPORT(Axpy);
 HWY_EXPORT(TargetName);
+HWY_EXPORT(AxpyRows);
+void axpy_rows(const float* a, int64_t n, const GemmArgs& w, float* y) { HWY_DYNAMIC_DISPATCH(AxpyRows)(a, n, w, y); }
 
 void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
   HWY_DYNAMIC_DISPATCH(GemmRows)(x, T, a, j_begin, j_end, y);

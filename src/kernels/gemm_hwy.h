@@ -19,6 +19,8 @@ struct GemmArgs {
 
 // y[t * n + j] = sum_k x[t * cols + k] * W[r0 + j, k] for j in [j_begin, j_end), t < T.
 void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y);
+// y[c] += sum_j a[j] * W[r0 + j, c] for c < cols (rows r0 .. r0+n-1).
+void axpy_rows(const float* a, int64_t n, const GemmArgs& w, float* y);
 float simd_dot(const float* a, const float* b, int64_t n);
 // y += alpha * x
 void simd_axpy(float alpha, const float* x, float* y, int64_t n);

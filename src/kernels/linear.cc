@@ -74,18 +74,16 @@ void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int6
 }
 
 void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, float* y) {
-  const int64_t K = W.cols, B = Matrix::kBlock, nb = W.scale_cols();
-  const bool fp8 = W.dtype == DType::F8_E4M3;
-  float buf[Matrix::kBlock];
-  for (int64_t j = 0; j < n; ++j) {
-    const int64_t r = r0 + j;
-    for (int64_t b = 0; b < nb; ++b) {
-      const int64_t c0 = b * B, len = std::min(B, K - c0);
-      decode_block(W, r, c0, len, buf);
-      const float s = (fp8 ? W.scale[(r / B) * nb + b] : 1.0f) * a[j];
-      simd_axpy(s, buf, y + c0, len);
-    }
-  }
+  axpy_rows(a, n, GemmArgs{W.dtype, W.data, W.scale, W.cols, r0, n}, y);
+}
+
+Matrix f32_matrix(const float* data, int64_t rows, int64_t cols) {
+  Matrix m;
+  m.dtype = DType::F32;
+  m.rows = rows;
+  m.cols = cols;
+  m.data = reinterpret_cast<const uint8_t*>(data);
+  return m;
 }
 
 }  // namespace dseek

@@ -19,6 +19,10 @@ void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int6
 // (the transposed product used by absorbed MLA decode, q_nope . W_UK).
 void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, float* y);
 
+// A row-major fp32 buffer [rows, cols] viewed as a Matrix (activations used as the "weight"
+// side of a product, e.g. attention keys).
+Matrix f32_matrix(const float* data, int64_t rows, int64_t cols);
+
 // Plain fp32 dot product (vectorised).
 float dot(const float* a, const float* b, int64_t n);
 

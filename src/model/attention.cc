@@ -105,94 +105,120 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
     if (c.has_indexer) append_rows(kv.ik, ik.data() + r.begin * Di, r.count, Di);
     const int64_t end = r.start_pos + r.count;
 
-    // Top-k selection per query token: index score(t, s) = sum_h w_h(t) * ReLU(q_h(t) . k(s)).
+    // Top-k selection per query token: index score(t, s) = sum_h w_h(t) * ReLU(q_h(t) . k(s)),
+    // the head dots as one product of the token's [Hi, Di] queries with the cached keys.
     std::vector<std::vector<int32_t>> sel(r.count);
-#pragma omp parallel for schedule(dynamic) if (r.count > 1 && r.count * end * Hi * Di > (1 << 20))
+    const bool par_tokens = r.count > 1;
+#pragma omp parallel for schedule(dynamic) if (par_tokens && r.count * end * Hi * Di > (1 << 20))
     for (int64_t t = 0; t < r.count; ++t) {
       const int64_t i = r.begin + t, n_valid = pos[i] + 1;
-      if (c.has_indexer && (n_valid > c.index_topk || trace)) {
-        std::vector<float> score(n_valid);
-        for (int64_t s = 0; s < n_valid; ++s) {
-          float acc = 0;
-          for (int64_t h = 0; h < Hi; ++h) {
-            float d = dot(iq.data() + (i * Hi + h) * Di, kv.ik.data() + s * Di, Di);
-            acc += std::max(d, 0.0f) * iw[i * Hi + h];
-          }
-          score[s] = acc;
+      const bool sparse = c.has_indexer && !dense_attention_ && n_valid > c.index_topk;
+      if (c.has_indexer && (sparse || trace)) {
+        std::vector<float> hs(Hi * n_valid), score(n_valid, 0.0f);
+        linear(iq.data() + i * Hi * Di, Hi, f32_matrix(kv.ik.data(), n_valid, Di), hs.data());
+        for (int64_t h = 0; h < Hi; ++h) {
+          const float wh = iw[i * Hi + h];
+          const float* row = hs.data() + h * n_valid;
+          for (int64_t s2 = 0; s2 < n_valid; ++s2) score[s2] += std::max(row[s2], 0.0f) * wh;
         }
-        if (n_valid > c.index_topk) sel[t] = topk_indices(score.data(), n_valid, c.index_topk);
+        if (sparse) sel[t] = topk_indices(score.data(), n_valid, c.index_topk);
         if (trace) trace->index_scores[tag][i] = score;
       }
       if (sel[t].empty()) {
         sel[t].resize(n_valid);
-        for (int64_t s = 0; s < n_valid; ++s) sel[t][s] = static_cast<int32_t>(s);
+        for (int64_t s2 = 0; s2 < n_valid; ++s2) sel[t][s2] = static_cast<int32_t>(s2);
       }
     }
     if (trace)
       for (int64_t t = 0; t < r.count; ++t) trace->topk[tag][r.begin + t] = sel[t];
 
-    const float scale = softmax_scale_;
-    if (r.count > 1) {
-      // Prefill (MHA form): expand every cached latent to per-head [k_nope | v] with kv_b_proj.
-      std::vector<float> kvb(end * H * (dn + dv));
-      lin(kv.kv.data(), end, L.kv_b_proj, kvb.data());
-#pragma omp parallel for collapse(2) schedule(dynamic) if (r.count * H * end * (dn + dv) > (1 << 20))
-      for (int64_t t = 0; t < r.count; ++t)
-        for (int64_t h = 0; h < H; ++h) {
-          const int64_t i = r.begin + t;
-          const float* qh = q.data() + (i * H + h) * qk;
-          const std::vector<int32_t>& st = sel[t];
-          std::vector<float> s(st.size());
-          for (size_t k = 0; k < st.size(); ++k) {
-            const int64_t j = st[k];
-            float v = dot(qh, kvb.data() + (j * H + h) * (dn + dv), dn) + dot(qh + dn, kv.pe.data() + j * dr, dr);
-            if (official) v = bf16_round(v);
-            v *= scale;
-            s[k] = official ? bf16_round(v) : v;
-          }
-          softmax(s.data(), static_cast<int64_t>(s.size()));
-          bf(s.data(), static_cast<int64_t>(s.size()));
-          float* oh = o.data() + (i * H + h) * dv;
-          std::fill(oh, oh + dv, 0.0f);
-          for (size_t k = 0; k < st.size(); ++k) {
-            const float* vj = kvb.data() + (st[k] * H + h) * (dn + dv) + dn;
-            for (int64_t d = 0; d < dv; ++d) oh[d] += s[k] * vj[d];
-          }
-          bf(oh, dv);
-        }
-    } else {
-      // Decode (absorbed form): attention in the latent space; W_UK folded into q,
-      // W_UV applied to the attended latent.
-      const int64_t i = r.begin;
-      const std::vector<int32_t>& st = sel[0];
-#pragma omp parallel for schedule(static) if (H * static_cast<int64_t>(st.size()) * C > (1 << 20))
-      for (int64_t h = 0; h < H; ++h) {
-        std::vector<float> qa(C, 0.0f), s(st.size()), olat(C, 0.0f);
-        accumulate_rows(q.data() + (i * H + h) * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data());
-        bf(qa.data(), C);
-        const float* qpe = q.data() + (i * H + h) * qk + dn;
-        for (size_t k = 0; k < st.size(); ++k) {
-          const int64_t j = st[k];
-          float sn = dot(qa.data(), kv.kv.data() + j * C, C), sp = dot(qpe, kv.pe.data() + j * dr, dr);
-          s[k] = official ? bf16_round(bf16_round(bf16_round(sn) + bf16_round(sp)) * scale)
-                          : (sn + sp) * scale;
-        }
-        softmax(s.data(), static_cast<int64_t>(s.size()));
-        bf(s.data(), static_cast<int64_t>(s.size()));
-        for (size_t k = 0; k < st.size(); ++k) {
-          const float* kj = kv.kv.data() + st[k] * C;
-          const float p = s[k];
-#pragma omp simd
-          for (int64_t cc = 0; cc < C; ++cc) olat[cc] += p * kj[cc];
-        }
-        bf(olat.data(), C);
-        float* oh = o.data() + (i * H + h) * dv;
-        linear(olat.data(), 1, L.kv_b_proj, oh, h * (dn + dv) + dn, dv);
-        bf(oh, dv);
-      }
-    }
+    if (r.count > 1)
+      attend_prefill(L, q.data() + r.begin * H * qk, r.count, kv, end, sel, o.data() + r.begin * H * dv);
+    else
+      attend_decode(L, q.data() + r.begin * H * qk, kv, sel[0], o.data() + r.begin * H * dv);
   }
   lin(o.data(), N, L.o_proj, out);
+}
+
+// Prefill (MHA form): every cached latent is expanded to per-head [k_nope | v] with
+// kv_b_proj; per head, scores = Q_h K_h^T over all cached positions, masked to the selected
+// (and causal) ones, softmax, then P V_h. Oracle: attention(path="prefill").
+void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, const LayerKV& kv,
+                           int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const {
+  const ModelConfig& c = config();
+  const bool official = numerics_ == Numerics::Official;
+  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
+                qk = dn + dr;
+  std::vector<float> kvb(end * H * (dn + dv));
+  lin(kv.kv.data(), end, L.kv_b_proj, kvb.data());
+  const float scale = softmax_scale_, ninf = -std::numeric_limits<float>::infinity();
+#pragma omp parallel for schedule(dynamic) if (T * end * H * qk > (1 << 20))
+  for (int64_t h = 0; h < H; ++h) {
+    std::vector<float> K(end * qk), Vt(dv * end), Q(T * qk), S(T * end), O(T * dv);
+    for (int64_t j = 0; j < end; ++j) {
+      const float* src = kvb.data() + (j * H + h) * (dn + dv);
+      std::copy_n(src, dn, K.data() + j * qk);
+      std::copy_n(kv.pe.data() + j * dr, dr, K.data() + j * qk + dn);
+      for (int64_t d = 0; d < dv; ++d) Vt[d * end + j] = src[dn + d];
+    }
+    for (int64_t t = 0; t < T; ++t) std::copy_n(q + (t * H + h) * qk, qk, Q.data() + t * qk);
+    linear(Q.data(), T, f32_matrix(K.data(), end, qk), S.data());
+    for (int64_t t = 0; t < T; ++t) {
+      float* st = S.data() + t * end;
+      std::vector<float> keep(end, ninf);
+      for (int32_t j : sel[t]) {
+        float v = st[j];
+        if (official) v = bf16_round(bf16_round(v) * scale);
+        else v *= scale;
+        keep[j] = v;
+      }
+      softmax(keep.data(), end);
+      bf(keep.data(), end);
+      std::copy(keep.begin(), keep.end(), st);
+    }
+    linear(S.data(), T, f32_matrix(Vt.data(), dv, end), O.data());
+    bf(O.data(), T * dv);
+    for (int64_t t = 0; t < T; ++t) std::copy_n(O.data() + t * dv, dv, o + (t * H + h) * dv);
+  }
+}
+
+// Decode (absorbed form, MQA over the latent): q_nope is folded through W_UK into the 512-d
+// latent space, scores are taken against the gathered selected latents and k_pe, and the
+// attended latent goes through W_UV. Only the selected rows are read. Oracle:
+// attention(path="decode").
+void Model::attend_decode(const LayerWeights& L, const float* q, const LayerKV& kv, const std::vector<int32_t>& sel,
+                          float* o) const {
+  const ModelConfig& c = config();
+  const bool official = numerics_ == Numerics::Official;
+  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
+                qk = dn + dr, C = c.kv_lora_rank, n = static_cast<int64_t>(sel.size());
+  std::vector<float> qa(H * C, 0.0f), qp(H * dr), G(n * C), GP(n * dr), GT(C * n), sn(H * n), sp(H * n), olat(H * C);
+  for (int64_t h = 0; h < H; ++h) {
+    accumulate_rows(q + h * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data() + h * C);
+    std::copy_n(q + h * qk + dn, dr, qp.data() + h * dr);
+  }
+  bf(qa.data(), H * C);
+  for (int64_t k = 0; k < n; ++k) {
+    const float* src = kv.kv.data() + static_cast<int64_t>(sel[k]) * C;
+    std::copy_n(src, C, G.data() + k * C);
+    std::copy_n(kv.pe.data() + static_cast<int64_t>(sel[k]) * dr, dr, GP.data() + k * dr);
+    for (int64_t cc = 0; cc < C; ++cc) GT[cc * n + k] = src[cc];
+  }
+  linear(qa.data(), H, f32_matrix(G.data(), n, C), sn.data());
+  linear(qp.data(), H, f32_matrix(GP.data(), n, dr), sp.data());
+  const float scale = softmax_scale_;
+  for (int64_t h = 0; h < H; ++h) {
+    float* s = sn.data() + h * n;
+    const float* p = sp.data() + h * n;
+    for (int64_t k = 0; k < n; ++k)
+      s[k] = official ? bf16_round(bf16_round(bf16_round(s[k]) + bf16_round(p[k])) * scale) : (s[k] + p[k]) * scale;
+    softmax(s, n);
+    bf(s, n);
+  }
+  linear(sn.data(), H, f32_matrix(GT.data(), C, n), olat.data());
+  bf(olat.data(), H * C);
+  for (int64_t h = 0; h < H; ++h) linear(olat.data() + h * C, 1, L.kv_b_proj, o + h * dv, h * (dn + dv) + dn, dv);
+  bf(o, H * dv);
 }
 
 }  // namespace dseek

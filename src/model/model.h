@@ -58,6 +58,10 @@ class Model {
   const ModelWeights& weights() const { return w_; }
   Numerics numerics() const { return numerics_; }
   void set_numerics(Numerics n) { numerics_ = n; }
+  // Attend to every causal position even where the indexer would select top-k (comparison
+  // switch; the indexer still runs when traced).
+  void set_dense_attention(bool on) { dense_attention_ = on; }
+  bool dense_attention() const { return dense_attention_; }
   SequenceCache new_cache() const { return SequenceCache(config()); }
 
   // Runs the main model on `batch`; appends to the caches. all_logits: logits for every
@@ -87,6 +91,10 @@ class Model {
              bool mtp, Trace* trace) const;
   void attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
                  const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const;
+  void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const LayerKV& kv,
+                      int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const;
+  void attend_decode(const LayerWeights& L, const float* q, const LayerKV& kv, const std::vector<int32_t>& sel,
+                     float* o) const;
   void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float* out, Trace* trace) const;
   void mlp(const MlpWeights& m, const float* x, int64_t T, float* out) const;
   void embed(const Matrix& table, const std::vector<int32_t>& tokens, float* out) const;
@@ -94,6 +102,7 @@ class Model {
   std::unique_ptr<Checkpoint> ck_;
   ModelWeights w_;
   Numerics numerics_ = Numerics::Exact;
+  bool dense_attention_ = false;
   Rope rope_;
   float softmax_scale_ = 1.0f;
 };
