@@ -45,6 +45,26 @@ struct RunArgs {
 int cmd_run(const RunArgs& a);
 int cmd_chat(const RunArgs& a);
 
+struct BenchArgs {
+  std::string model_dir;          // a checkpoint, or ...
+  std::string synthetic;          // ... "real-layer": one layer with the real 671B shapes
+  int experts = 64;               // routed experts of the synthetic layer
+  std::string phase = "all";      // prefill | decode | all
+  std::string batches = "1";      // decode batch sizes, comma-separated
+  std::string contexts = "0";     // decode context lengths (cached tokens), comma-separated
+  int prefill_tokens = 512;
+  bool dense_attention = false, json = false, kernels = false;
+  int threads = 0, repeat = 3;
+  std::string numerics = "exact";
+};
+int cmd_bench(const BenchArgs& a);
+
+struct VirtualArgs {
+  std::string config, out;
+  int shards = 163;
+};
+int cmd_virtual_checkpoint(const VirtualArgs& a);
+
 struct ServeArgs {
   std::string model_dir, host = "127.0.0.1", api_key, numerics = "exact";
   int port = 8080, parallel = 4;

@@ -108,6 +108,28 @@ int main(int argc, char** argv) {
   o_req->excludes(o_parse);
   c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
 
+  BenchArgs bench;
+  auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
+  c_bench->add_option("-m,--model", bench.model_dir, "checkpoint directory (default: the built-in model)");
+  c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer")->check(CLI::IsMember({"real-layer"}));
+  c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer")->capture_default_str();
+  c_bench->add_option("--phase", bench.phase, "prefill | decode | all")->check(CLI::IsMember({"prefill", "decode", "all"}))->capture_default_str();
+  c_bench->add_option("--batch", bench.batches, "decode batch sizes, e.g. 1,2,4")->capture_default_str();
+  c_bench->add_option("--context", bench.contexts, "decode context lengths (cached tokens), e.g. 1024,4096")->capture_default_str();
+  c_bench->add_option("--prefill-tokens", bench.prefill_tokens, "prompt tokens of the prefill row")->capture_default_str();
+  c_bench->add_flag("--dense-attention", bench.dense_attention, "attend to every position (no top-k selection)");
+  c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (FP8 matvec over 1 GiB, FP8 GEMM at 512 tokens)");
+  c_bench->add_flag("--json", bench.json, "print one JSON object on stdout");
+  c_bench->add_option("--threads", bench.threads, "worker threads (0: all cores)")->capture_default_str();
+  c_bench->add_option("--repeat", bench.repeat, "timed repetitions (the median is reported)")->capture_default_str();
+  c_bench->add_option("--numerics", bench.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+
+  VirtualArgs virt;
+  auto* c_virt = app.add_subcommand("virtual-checkpoint", "write a sparse-file checkpoint with real names, dtypes and shapes (no disk used)");
+  c_virt->add_option("--config", virt.config, "config.json to follow (default: the built-in DeepSeek-V3.2 671B config)");
+  c_virt->add_option("--out", virt.out, "output directory")->required();
+  c_virt->add_option("--shards", virt.shards, "number of shards")->capture_default_str();
+
   ServeArgs serve;
   serve.model_dir = def_model;
   auto* c_serve = app.add_subcommand("serve", "OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics)");
@@ -152,6 +174,11 @@ int main(int argc, char** argv) {
     if (*c_tok) return cmd_tokenize(tok);
     if (*c_tmpl) return cmd_template(tmpl);
     if (*c_serve) return cmd_serve(serve);
+    if (*c_bench) {
+      if (bench.model_dir.empty() && bench.synthetic.empty()) bench.model_dir = def_model;
+      return cmd_bench(bench);
+    }
+    if (*c_virt) return cmd_virtual_checkpoint(virt);
     if (*c_agent) return cmd_agent(agent);
   } catch (const dseek::Error& e) {
     std::cerr << "dseek: error: " << e.what() << "\n";

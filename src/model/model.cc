@@ -16,8 +16,12 @@ Numerics parse_numerics(const std::string& s) {
 }
 
 std::unique_ptr<Model> Model::load(const std::string& dir, Numerics numerics) {
+  return from_checkpoint(Checkpoint::open(dir), numerics);
+}
+
+std::unique_ptr<Model> Model::from_checkpoint(std::unique_ptr<Checkpoint> ck, Numerics numerics) {
   std::unique_ptr<Model> m(new Model());
-  m->ck_ = Checkpoint::open(dir);
+  m->ck_ = std::move(ck);
   m->w_ = ModelWeights::bind(*m->ck_);
   m->numerics_ = numerics;
   m->rope_ = Rope::from_config(m->config());

@@ -52,6 +52,8 @@ class Model {
  public:
   // Opens and validates a checkpoint directory. Throws dseek::Error.
   static std::unique_ptr<Model> load(const std::string& dir, Numerics numerics);
+  // Same, over an already opened (or in-memory) checkpoint.
+  static std::unique_ptr<Model> from_checkpoint(std::unique_ptr<Checkpoint> ck, Numerics numerics);
 
   const ModelConfig& config() const { return ck_->config(); }
   const Checkpoint& checkpoint() const { return *ck_; }

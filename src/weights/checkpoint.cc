@@ -64,6 +64,28 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
   return ck;
 }
 
+std::unique_ptr<Checkpoint> Checkpoint::in_memory(const ModelConfig& config, std::vector<TensorData> tensors,
+                                                 const std::string& label) {
+  auto ck = std::make_unique<Checkpoint>();
+  ck->dir_ = label;
+  ck->config_ = config;
+  ck->owned_ = std::move(tensors);
+  for (auto& t : ck->owned_) {
+    TensorView v;
+    v.name = t.name;
+    v.dtype = t.dtype;
+    v.shape = t.shape;
+    v.data = t.bytes.data();
+    v.nbytes = t.bytes.size();
+    v.file = &ck->dir_;
+    if (static_cast<size_t>(v.numel()) * dtype_size(v.dtype) != v.nbytes)
+      throw Error(label + ": tensor '" + t.name + "' has " + std::to_string(v.nbytes) + " bytes for shape " + v.shape_str());
+    auto it = ck->owned_views_.emplace(t.name, std::move(v)).first;
+    ck->by_name_[t.name] = &it->second;
+  }
+  return ck;
+}
+
 const TensorView* Checkpoint::find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
@@ -77,6 +99,7 @@ const TensorView& Checkpoint::get(const std::string& name) const {
 
 size_t Checkpoint::total_bytes() const {
   size_t n = 0;
+  for (const auto& t : owned_) n += t.bytes.size();
   for (const auto& f : files_) n += f->file_size();
   return n;
 }

@@ -19,6 +19,11 @@ class Checkpoint {
   // naming the tensor when the index points at a shard that lacks it.
   static std::unique_ptr<Checkpoint> open(const std::string& dir);
 
+  // A checkpoint held in memory (synthetic models for benchmarks and tests): the tensors'
+  // buffers move into the checkpoint. `label` stands in for the directory in messages.
+  static std::unique_ptr<Checkpoint> in_memory(const ModelConfig& config, std::vector<TensorData> tensors,
+                                               const std::string& label);
+
   const std::string& dir() const { return dir_; }
   const ModelConfig& config() const { return config_; }
   // nullptr when absent.
@@ -35,6 +40,8 @@ class Checkpoint {
   ModelConfig config_;
   std::vector<std::unique_ptr<SafetensorsFile>> files_;
   std::map<std::string, const TensorView*> by_name_;
+  std::vector<TensorData> owned_;            // in_memory() buffers
+  std::map<std::string, TensorView> owned_views_;
 };
 
 }  // namespace dseek

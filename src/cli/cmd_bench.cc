@@ -1,0 +1,253 @@
+// `dseek bench`: prefill and decode speed of a checkpoint or of a synthetic layer with the real
+// 671B shapes, as tokens/s and as a fraction of this machine's measured limits (read
+// bandwidth for decode, FMA peak for prefill).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "kernels/gemm_hwy.h"
+#include "kernels/linear.h"
+#include "kernels/probe.h"
+#include "model/model.h"
+#include "model/synthetic.h"
+#include "runtime/error.h"
+#include "runtime/threads.h"
+
+namespace dseek::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ojson = nlohmann::ordered_json;
+
+std::vector<int64_t> parse_list(const std::string& s, const char* what) {
+  std::vector<int64_t> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      long long x = std::stoll(item, &used);
+      if (used != item.size() || x < 0) throw std::invalid_argument(item);
+      v.push_back(x);
+    } catch (const std::exception&) {
+      throw Error(std::string("--") + what + ": '" + item + "' is not a non-negative integer");
+    }
+  }
+  if (v.empty()) throw Error(std::string("--") + what + " is empty");
+  return v;
+}
+
+template <class F>
+double median_seconds(int repeat, F&& f) {
+  std::vector<double> t;
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+struct Machine {
+  double bw = 0, fma = 0;
+  int threads = 1;
+};
+
+ojson row(const std::string& name, const char* phase, int64_t batch, int64_t context, double tps, double bytes,
+          double flops, double secs, const Machine& m) {
+  ojson r;
+  r["name"] = name;
+  r["phase"] = phase;
+  r["batch"] = batch;
+  r["context"] = context;
+  r["tokens_per_s"] = tps;
+  r["seconds"] = secs;
+  r["gbs"] = bytes / secs / 1e9;
+  r["gflops"] = flops / secs / 1e9;
+  r["pct_bw"] = std::min(100.0, 100.0 * bytes / secs / 1e9 / m.bw);
+  r["pct_fma"] = std::min(100.0, 100.0 * flops / secs / 1e9 / m.fma);
+  return r;
+}
+
+// Weight bytes a decode step reads: every non-expert matrix of each layer, the routed experts
+// the batch selects (k a token; for b tokens the expected number of distinct experts), the
+// embedding rows and the head.
+double decode_weight_bytes(const Model& m, int64_t batch) {
+  const ModelConfig& c = m.config();
+  const ModelWeights& w = m.weights();
+  double bytes = double(w.lm_head.bytes()) + double(batch) * w.embed_tokens.cols * dtype_size(w.embed_tokens.dtype);
+  for (const LayerWeights& L : w.layers) {
+    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
+                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj,
+                            &L.shared_experts.gate_proj, &L.shared_experts.up_proj, &L.shared_experts.down_proj})
+      if (x->data) bytes += double(x->bytes());
+    if (L.moe && !L.experts.empty()) {
+      const double E = c.n_routed_experts, k = c.num_experts_per_tok;
+      const double distinct = E * (1.0 - std::pow(1.0 - k / E, double(batch)));
+      const MlpWeights& e = L.experts[0];
+      bytes += distinct * double(e.gate_proj.bytes() + e.up_proj.bytes() + e.down_proj.bytes());
+    }
+  }
+  return bytes;
+}
+
+// Cache bytes one decode token reads per layer at `context`: the indexer keys of every
+// position, and the latent + k_pe rows it attends to (top-k, or all with dense attention).
+double decode_cache_bytes(const ModelConfig& c, int64_t context, bool dense) {
+  const int64_t n = context + 1;
+  const int64_t attended = (!c.has_indexer || dense) ? n : std::min<int64_t>(n, c.index_topk);
+  double per_layer = double(attended) * (c.kv_lora_rank + c.qk_rope_head_dim) * 4.0;
+  if (c.has_indexer) per_layer += double(n) * c.index_head_dim * 4.0;
+  return per_layer * c.num_hidden_layers;
+}
+
+// FLOPs of one prefill token: 2 x the active matrix parameters (router, k routed experts,
+// shared) plus attention over `context` positions (MHA form: q.k and p.v over qk/v dims).
+double prefill_flops_per_token(const Model& m, double context) {
+  const ModelConfig& c = m.config();
+  const ModelWeights& w = m.weights();
+  double params = double(w.lm_head.rows * w.lm_head.cols);
+  for (const LayerWeights& L : w.layers) {
+    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
+                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj,
+                            &L.shared_experts.gate_proj, &L.shared_experts.up_proj, &L.shared_experts.down_proj})
+      if (x->data) params += double(x->rows * x->cols);
+    if (L.moe && !L.experts.empty())
+      params += double(c.num_experts_per_tok) * 3.0 * L.experts[0].gate_proj.rows * L.experts[0].gate_proj.cols;
+  }
+  const double attn = 2.0 * c.num_attention_heads * context * (c.qk_head_dim() + c.v_head_dim) +
+                      (c.has_indexer ? 2.0 * c.index_n_heads * c.index_head_dim * context : 0.0);
+  return 2.0 * params + attn * c.num_hidden_layers;
+}
+
+void kernel_rows(const Machine& m, int repeat, ojson& rows) {
+  // FP8 matrix-vector over 1 GiB of weights (far beyond the caches): bandwidth-bound.
+  {
+    const int64_t R = 32768, K = 32768;
+    std::vector<uint8_t> w(R * K);
+    std::vector<float> s(((R + 127) / 128) * ((K + 127) / 128), 1.0f / 256);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < R * K; ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
+    Matrix W{DType::F8_E4M3, R, K, w.data(), s.data(), "bench"};
+    std::vector<float> x(K, 0.5f), y(R);
+    linear(x.data(), 1, W, y.data());
+    double t = median_seconds(repeat, [&] { linear(x.data(), 1, W, y.data()); });
+    rows.push_back(row("kernel:fp8_matvec", "decode", 1, 0, 1.0 / t, double(W.bytes()), 2.0 * R * K, t, m));
+  }
+  // FP8 GEMM at 512 tokens (a prefill batch): compute-bound.
+  {
+    const int64_t R = 4096, K = 7168, T = 512;
+    std::vector<uint8_t> w(R * K);
+    std::vector<float> s(((R + 127) / 128) * ((K + 127) / 128), 1.0f / 256);
+    for (int64_t i = 0; i < R * K; ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
+    Matrix W{DType::F8_E4M3, R, K, w.data(), s.data(), "bench"};
+    std::vector<float> x(T * K, 0.25f), y(T * R);
+    linear(x.data(), T, W, y.data());
+    double t = median_seconds(repeat, [&] { linear(x.data(), T, W, y.data()); });
+    rows.push_back(row("kernel:fp8_gemm", "prefill", T, 0, T / t, double(W.bytes()), 2.0 * T * R * K, t, m));
+  }
+}
+
+}  // namespace
+
+int cmd_bench(const BenchArgs& a) {
+  Machine m;
+  m.threads = set_num_threads(a.threads);
+  if (a.repeat < 1) throw Error("--repeat must be >= 1");
+  std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
+  std::cerr << "measuring this machine (" << m.threads << " threads, SIMD " << simd_target_name() << ") ...\n";
+  m.bw = measure_read_bandwidth_gbs(int64_t(1) << 30, 5);
+  m.fma = measure_fma_gflops(3);
+  ojson out;
+  out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}, {"simd", simd_target_name()}};
+  ojson rows = ojson::array();
+  if (a.kernels) kernel_rows(m, a.repeat, rows);
+
+  std::unique_ptr<Model> model;
+  std::string name;
+  const Numerics num = parse_numerics(a.numerics);
+  if (!a.synthetic.empty()) {
+    if (a.experts < 1) throw Error("--experts must be >= 1");
+    std::cerr << "building the synthetic real-layer model (" << a.experts << " experts) ...\n";
+    model = Model::from_checkpoint(synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer"), num);
+    name = "real-layer";
+  } else {
+    model = Model::load(a.model_dir, num);
+    name = model->checkpoint().dir();
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    name = name.substr(name.find_last_of('/') + 1);
+  }
+  model->set_dense_attention(a.dense_attention);
+  const ModelConfig& c = model->config();
+  out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"dense_attention", a.dense_attention}};
+
+  if (a.phase != "decode") {
+    const int64_t P = a.prefill_tokens;
+    if (P < 2) throw Error("--prefill-tokens must be >= 2");
+    std::vector<int32_t> toks(P);
+    for (int64_t i = 0; i < P; ++i) toks[i] = static_cast<int32_t>((i * 7919) % c.vocab_size);
+    auto once = [&] {
+      SequenceCache cache = model->new_cache();
+      model->forward(Batch{toks, std::vector<int32_t>(P, 0)}, {&cache}, false);
+    };
+    double t = median_seconds(a.repeat, once);
+    double flops = 0;
+    for (int64_t i = 0; i < P; ++i) flops += prefill_flops_per_token(*model, double(i + 1));
+    rows.push_back(row(name, "prefill", P, 0, P / t, 0, flops, t, m));
+  }
+  if (a.phase != "prefill") {
+    for (int64_t ctx : contexts)
+      for (int64_t b : batches) {
+        if (b < 1) throw Error("--batch sizes must be >= 1");
+        if (ctx + 2 > c.max_position_embeddings) throw Error("--context exceeds max_position_embeddings");
+        std::vector<SequenceCache> caches(b, model->new_cache());
+        for (int64_t i = 0; i < b; ++i) fill_cache_random(c, caches[i], ctx, 1000 + i);
+        std::vector<SequenceCache*> ptrs;
+        for (auto& s : caches) ptrs.push_back(&s);
+        Batch batch;
+        for (int64_t i = 0; i < b; ++i) {
+          batch.tokens.push_back(static_cast<int32_t>((17 + 31 * i) % c.vocab_size));
+          batch.seq.push_back(static_cast<int32_t>(i));
+        }
+        auto step = [&] {
+          model->forward(batch, ptrs, false);
+          for (auto& s : caches) s.truncate(ctx, c);  // the next repetition decodes the same position
+        };
+        step();  // warm-up: page in the weights
+        double t = median_seconds(a.repeat, step);
+        double bytes = decode_weight_bytes(*model, b) + double(b) * decode_cache_bytes(c, ctx, a.dense_attention);
+        double flops = double(b) * prefill_flops_per_token(*model, double(ctx + 1));
+        rows.push_back(row(name, "decode", b, ctx, b / t, bytes, flops, t, m));
+      }
+  }
+  out["results"] = rows;
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  out["peak_rss_bytes"] = static_cast<int64_t>(ru.ru_maxrss) * 1024;
+  if (a.json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("machine: %d threads, %s, read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s\n", m.threads,
+              simd_target_name(), m.bw, m.fma);
+  std::printf("%-20s %-8s %6s %8s %12s %10s %9s %8s %8s\n", "name", "phase", "batch", "context", "tokens/s", "GB/s",
+              "GFLOP/s", "%bw", "%fma");
+  for (const auto& r : rows)
+    std::printf("%-20s %-8s %6lld %8lld %12.2f %10.2f %9.2f %7.1f%% %7.1f%%\n", r["name"].get<std::string>().c_str(),
+                r["phase"].get<std::string>().c_str(), static_cast<long long>(r["batch"].get<int64_t>()),
+                static_cast<long long>(r["context"].get<int64_t>()), r["tokens_per_s"].get<double>(),
+                r["gbs"].get<double>(), r["gflops"].get<double>(), r["pct_bw"].get<double>(), r["pct_fma"].get<double>());
+  std::printf("peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0);
+  return 0;
+}
+
+}  // namespace dseek::cli

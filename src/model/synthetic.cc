@@ -1,0 +1,110 @@
+#include "model/synthetic.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/numeric.h"
+#include "model/tensor_specs.h"
+
+namespace dseek {
+
+namespace {
+
+// splitmix64: fast, seedable, parallel-friendly (each index hashes independently).
+inline uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+inline float unit(uint64_t h) { return static_cast<float>((h >> 40) * (1.0 / (1ull << 24))) * 2.0f - 1.0f; }
+
+}  // namespace
+
+ModelConfig real_config() {
+  return ModelConfig::from_json_text(R"({
+    "model_type": "deepseek_v32", "vocab_size": 129280, "hidden_size": 7168, "intermediate_size": 18432,
+    "moe_intermediate_size": 2048, "num_hidden_layers": 61, "first_k_dense_replace": 3, "moe_layer_freq": 1,
+    "num_attention_heads": 128, "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8,
+    "n_group": 8, "topk_group": 4, "routed_scaling_factor": 2.5, "scoring_func": "sigmoid", "topk_method": "noaux_tc",
+    "norm_topk_prob": true, "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+    "qk_rope_head_dim": 64, "v_head_dim": 128, "rope_theta": 10000, "rms_norm_eps": 1e-6,
+    "max_position_embeddings": 163840, "num_nextn_predict_layers": 1,
+    "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096, "beta_fast": 32,
+                     "beta_slow": 1, "mscale": 1.0, "mscale_all_dim": 1.0},
+    "index_n_heads": 64, "index_head_dim": 128, "index_topk": 2048,
+    "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic",
+                            "scale_fmt": "ue8m0", "weight_block_size": [128, 128]},
+    "bos_token_id": 0, "eos_token_id": 1, "tie_word_embeddings": false})",
+                                     "built-in DeepSeek-V3.2 config");
+}
+
+ModelConfig real_layer_config(int experts, int vocab) {
+  ModelConfig c = real_config();
+  c.num_hidden_layers = 1;
+  c.first_k_dense_replace = 0;
+  c.num_nextn_predict_layers = 0;
+  c.vocab_size = vocab;
+  c.n_routed_experts = experts;
+  c.n_group = experts >= 64 && experts % 8 == 0 ? 8 : 1;
+  c.topk_group = c.n_group == 8 ? 4 : 1;
+  c.num_experts_per_tok = std::min(8, experts);
+  return c;
+}
+
+std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t seed, const std::string& label) {
+  std::vector<TensorSpec> specs = checkpoint_tensors(c);
+  std::vector<TensorData> tensors;
+  tensors.reserve(specs.size());
+  uint64_t salt = seed;
+  for (const TensorSpec& s : specs) {
+    TensorData t{s.name, s.dtype, s.shape, std::vector<uint8_t>(s.bytes())};
+    const int64_t n = static_cast<int64_t>(s.bytes() / dtype_size(s.dtype));
+    salt = mix(salt);
+    const uint64_t k = salt;
+    uint8_t* p = t.bytes.data();
+    if (s.dtype == DType::F8_E4M3) {
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; i += 8) {
+        uint64_t h = mix(k ^ static_cast<uint64_t>(i));
+        for (int64_t j = 0; j < 8 && i + j < n; ++j) {
+          uint8_t b = static_cast<uint8_t>(h >> (8 * j));
+          p[i + j] = (b & 0x7f) == 0x7f ? 0x7e : b;
+        }
+      }
+    } else if (s.dtype == DType::F32) {
+      float* f = reinterpret_cast<float*>(p);
+      // Scales: 2^-8 keeps |W| <= 1.75; the router bias stays 0.
+      const float v = s.role == TensorRole::Scale ? std::ldexp(1.0f, -8) : 0.0f;
+      for (int64_t i = 0; i < n; ++i) f[i] = v;
+    } else {  // BF16
+      uint16_t* b = reinterpret_cast<uint16_t*>(p);
+      const float amp = s.role == TensorRole::Embedding ? 1.0f : 0.02f;
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) {
+        float v = s.role == TensorRole::Norm ? 1.0f : s.role == TensorRole::Bias ? 0.0f : amp * unit(mix(k ^ i));
+        b[i] = f32_to_bf16(v);
+      }
+    }
+    tensors.push_back(std::move(t));
+  }
+  return Checkpoint::in_memory(c, std::move(tensors), label);
+}
+
+void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed) {
+  auto fill = [&](std::vector<float>& v, int64_t width, float amp, uint64_t salt) {
+    v.resize(length * width);
+    const int64_t n = static_cast<int64_t>(v.size());
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) v[i] = amp * unit(mix(salt ^ static_cast<uint64_t>(i)));
+  };
+  for (size_t l = 0; l < cache.layers.size(); ++l) {
+    LayerKV& kv = cache.layers[l];
+    fill(kv.kv, c.kv_lora_rank, 1.0f, mix(seed + 3 * l));
+    fill(kv.pe, c.qk_rope_head_dim, 1.0f, mix(seed + 3 * l + 1));
+    if (c.has_indexer) fill(kv.ik, c.index_head_dim, 1.0f, mix(seed + 3 * l + 2));
+  }
+  cache.length = length;
+}
+
+}  // namespace dseek

@@ -1,0 +1,30 @@
+// Synthetic models: random weights in the exact checkpoint layout, built in memory, for
+// benchmarks and long-context tests (no file, no download).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/kv_cache.h"
+#include "weights/checkpoint.h"
+
+namespace dseek {
+
+// The real DeepSeek-V3.2 (671B) config.json values (hidden 7168, 128 heads, q_lora 1536,
+// kv_lora 512, 64 indexer heads x 128, top-k 2048, YaRN factor 40, ...), as data.
+ModelConfig real_config();
+
+// One decoder layer with the real 671B per-layer shapes (MLA, indexer, router, shared expert)
+// and `experts` routed experts (8 a token, 8 groups / keep 4 when experts >= 64), no MTP,
+// a `vocab`-row embedding and head. name: "real-layer".
+ModelConfig real_layer_config(int experts, int vocab = 256);
+
+// Random weights for every tensor `c` implies: FP8 codes (no NaN) with power-of-two block
+// scales, unit norms, zero biases, small BF16 matrices. Deterministic for a seed.
+std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t seed, const std::string& label);
+
+// Fills `cache` with `length` positions of random latents / k_pe / indexer keys in every layer
+// (as if a prompt of that length had been prefilled), for decode benchmarks at long context.
+void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed);
+
+}  // namespace dseek
