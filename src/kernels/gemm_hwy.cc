@@ -15,7 +15,9 @@
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
 HWY_BEFORE_NAMESPACE();
 namespace dseek {
@@ -28,12 +30,13 @@ using DF = hn::ScalableTag<float>;
 template <DType kType>
 HWY_INLINE hn::Vec<DF> LoadW(DF df, const uint8_t* w, int64_t k) {
   if constexpr (kType == DType::F8_E4M3) {
-    const hn::Rebind<uint8_t, DF> du8;
-    const hn::Rebind<uint16_t, DF> du16;
+    // Sign-extend the byte to 16 bits and shift by 7: the magnitude bits land on fp16's
+    // exponent/mantissa, the sign on bit 15; bit 14 (a copy of the sign) is cleared.
+    const hn::Rebind<int8_t, DF> di8;
+    const hn::Rebind<int16_t, DF> di16;
     const hn::Rebind<hwy::float16_t, DF> df16;
-    const auto b = hn::PromoteTo(du16, hn::LoadU(du8, w + k));
-    const auto h = hn::Or(hn::ShiftLeft<8>(hn::And(b, hn::Set(du16, 0x80))),
-                          hn::ShiftLeft<7>(hn::And(b, hn::Set(du16, 0x7f))));
+    const auto b = hn::PromoteTo(di16, hn::LoadU(di8, reinterpret_cast<const int8_t*>(w) + k));
+    const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(di16, static_cast<int16_t>(0xBF80)));
     return hn::PromoteTo(df, hn::BitCast(df16, h));
   } else if constexpr (kType == DType::BF16) {
     const hn::Rebind<uint16_t, DF> du16;
@@ -118,8 +121,100 @@ HWY_INLINE void RowTile(const float* x, int64_t T, const GemmArgs& a, int64_t j0
   }
 }
 
+// Dequantises rows j0..j0+3, columns [k0, k0 + kn) (kn a multiple of the lane count) into
+// panel[r * kn + k - k0], with exactly the values Tile multiplies (code * 2^-8 * scale * 256).
+template <DType kType>
+HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t kn, float* HWY_RESTRICT panel) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
+  for (int r = 0; r < 4; ++r) {
+    const int64_t row = a.r0 + j0 + r;
+    const uint8_t* w = a.data + row * K * esz;
+    auto sv = hn::Set(df, 1.0f);
+    for (int64_t k = k0; k < k0 + kn; k += N) {
+      auto v = LoadW<kType>(df, w, k);
+      if constexpr (kType == DType::F8_E4M3) {
+        if (k == k0 || k % 128 == 0) sv = hn::Set(df, a.scale[(row / 128) * nb + k / 128] * 256.0f);
+        v = hn::Mul(v, sv);
+      }
+      hn::StoreU(v, df, panel + r * kn + (k - k0));
+    }
+  }
+}
+
+// 4 rows x TT tokens over one panel chunk; accumulators live in acc[(t * 4 + r) * N].
+template <int TT>
+HWY_INLINE void PanelTile(const float* HWY_RESTRICT panel, int64_t kn, const float* HWY_RESTRICT x, int64_t K,
+                          int64_t k0, int64_t t0, float* HWY_RESTRICT acc) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  hn::Vec<DF> c[4][TT];
+  for (int t = 0; t < TT; ++t)
+    for (int r = 0; r < 4; ++r) c[r][t] = hn::LoadU(df, acc + ((t0 + t) * 4 + r) * N);
+  for (int64_t k = 0; k < kn; k += N) {
+    hn::Vec<DF> xv[TT];
+    for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k0 + k);
+    for (int r = 0; r < 4; ++r) {
+      const auto w = hn::LoadU(df, panel + r * kn + k);
+      for (int t = 0; t < TT; ++t) c[r][t] = hn::MulAdd(w, xv[t], c[r][t]);
+    }
+  }
+  for (int t = 0; t < TT; ++t)
+    for (int r = 0; r < 4; ++r) hn::StoreU(c[r][t], df, acc + ((t0 + t) * 4 + r) * N);
+}
+
+// Prefill-sized products (many tokens): blocked over tokens (x block stays in L2), rows (4)
+// and columns (the dequantised panel chunk stays in L1). Each output element is the same
+// lane-wise FMA chain over k as in Tile — accumulators are parked in memory between column
+// chunks, which is lossless — so the result equals the small-T path bit for bit.
+template <DType kType>
+void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t K = a.cols, kv = K - K % N, KC = 256, TB = 32;
+  const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
+  // The token block is copied with a padded row stride: rows 4 KiB apart would all map to the
+  // same L1 sets and evict each other.
+  const int64_t Kp = K + 16;
+  std::vector<float> panel(4 * KC), acc(TB * 4 * N), xpack(TB * Kp);
+  const int64_t j_end4 = j_begin + (j_end - j_begin) / 4 * 4;
+  for (int64_t tb = 0; tb < T; tb += TB) {
+    const int64_t tn = std::min(TB, T - tb);
+    for (int64_t t = 0; t < tn; ++t) std::copy_n(x + (tb + t) * K, K, xpack.data() + t * Kp);
+    const float* xb = xpack.data();
+    for (int64_t j0 = j_begin; j0 < j_end4; j0 += 4) {
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t k0 = 0; k0 < kv; k0 += KC) {
+        const int64_t kn = std::min(KC, kv - k0);
+        DequantPanel<kType>(a, j0, k0, kn, panel.data());
+        int64_t t = 0;
+        for (; t + 4 <= tn; t += 4) PanelTile<4>(panel.data(), kn, xb, Kp, k0, t, acc.data());
+        for (; t < tn; ++t) PanelTile<1>(panel.data(), kn, xb, Kp, k0, t, acc.data());
+      }
+      for (int64_t t = 0; t < tn; ++t)
+        for (int r = 0; r < 4; ++r) {
+          float s = hn::GetLane(hn::SumOfLanes(df, hn::LoadU(df, acc.data() + (t * 4 + r) * N)));
+          const int64_t row = a.r0 + j0 + r;
+          const uint8_t* w = a.data + row * K * esz;
+          for (int64_t k = kv; k < K; ++k) {
+            float wk = ScalarW<kType>(w, k);
+            if constexpr (kType == DType::F8_E4M3) wk *= a.scale[(row / 128) * nb + k / 128] * 256.0f;
+            s += wk * xb[t * Kp + k];
+          }
+          y[(tb + t) * a.n + j0 + r] = s;
+        }
+    }
+    for (int64_t j = j_end4; j < j_end; ++j) RowTile<kType, 1>(x + tb * K, tn, a, j, y + tb * a.n);
+  }
+}
+
 template <DType kType>
 void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  if (T >= 8) {
+    PanelRows<kType>(x, T, a, j_begin, j_end, y);
+    return;
+  }
   int64_t j = j_begin;
   for (; j + 4 <= j_end; j += 4) RowTile<kType, 4>(x, T, a, j, y);
   for (; j < j_end; ++j) RowTile<kType, 1>(x, T, a, j, y);

@@ -80,7 +80,7 @@ TEST(Linear, MatchesReferenceAllDtypesAndShapes) {
 
 TEST(Linear, TokenResultIndependentOfBatchAndThreads) {
   RandomMatrix w(DType::F8_E4M3, 2048, 1536, 7);
-  const int64_t T = 7;
+  const int64_t T = 37;  // the blocked (panel) path for T >= 8, the tile path for T = 1
   std::vector<float> x = random_x(T * 1536, 5), yb(T * 2048);
   const int before = num_threads();
   set_num_threads(2);
