@@ -209,8 +209,11 @@ int cmd_bench(const BenchArgs& a) {
       for (int64_t b : batches) {
         if (b < 1) throw Error("--batch sizes must be >= 1");
         if (ctx + 2 > c.max_position_embeddings) throw Error("--context exceeds max_position_embeddings");
-        std::vector<SequenceCache> caches(b, model->new_cache());
-        for (int64_t i = 0; i < b; ++i) fill_cache_random(c, caches[i], ctx, 1000 + i);
+        std::vector<SequenceCache> caches;
+        for (int64_t i = 0; i < b; ++i) {
+          caches.push_back(model->new_cache());
+          fill_cache_random(c, caches.back(), ctx, 1000 + i);
+        }
         std::vector<SequenceCache*> ptrs;
         for (auto& s : caches) ptrs.push_back(&s);
         Batch batch;
@@ -220,7 +223,7 @@ int cmd_bench(const BenchArgs& a) {
         }
         auto step = [&] {
           model->forward(batch, ptrs, false);
-          for (auto& s : caches) s.truncate(ctx, c);  // the next repetition decodes the same position
+          for (auto& s : caches) s.truncate(ctx);  // the next repetition decodes the same position
         };
         step();  // warm-up: page in the weights
         double t = median_seconds(a.repeat, step);

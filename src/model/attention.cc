@@ -21,6 +21,41 @@ void append_rows(std::vector<float>& dst, const float* src, int64_t rows, int64_
 
 }  // namespace
 
+// One layer's cache rows of one sequence: the paged cache (main layers) or plain rows (MTP).
+struct KvAccess {
+  SequenceCache* sc;
+  LayerKV* plain;  // non-null for the MTP layer
+  int layer;
+  int64_t C, R, D;
+
+  void append(int64_t pos0, int64_t n, const float* latent, const float* pe, const float* ik) {
+    if (plain) {
+      append_rows(plain->kv, latent, n, C);
+      append_rows(plain->pe, pe, n, R);
+      if (ik) append_rows(plain->ik, ik, n, D);
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) sc->write(layer, pos0 + i, latent + i * C, pe + i * R, ik ? ik + i * D : nullptr);
+  }
+  void gather(const int32_t* idx, int64_t n, float* latent, float* pe) const {
+    if (!plain) return sc->gather(layer, idx, n, latent, pe);
+    for (int64_t k = 0; k < n; ++k) {
+      std::copy_n(plain->kv.data() + int64_t(idx[k]) * C, C, latent + k * C);
+      std::copy_n(plain->pe.data() + int64_t(idx[k]) * R, R, pe + k * R);
+    }
+  }
+  void gather_prefix(int64_t n, float* latent, float* pe) const {
+    if (!plain) return sc->gather_prefix(layer, n, latent, pe);
+    std::copy_n(plain->kv.data(), n * C, latent);
+    std::copy_n(plain->pe.data(), n * R, pe);
+  }
+  void index_dots(const float* q, int64_t H, int64_t n, float* hs) const {
+    if (!plain) return sc->index_dots(layer, q, H, n, hs);
+    linear(q, H, f32_matrix(plain->ik.data(), n, D), hs);
+  }
+};
+
+
 void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
                       const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const {
   const ModelConfig& c = config();
@@ -99,10 +134,9 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
   }
   for (const Run& r : runs) {
     SequenceCache& sc = *caches[r.seq];
-    LayerKV& kv = mtp ? sc.mtp : sc.layers[L.index];
-    append_rows(kv.kv, kvn.data() + r.begin * C, r.count, C);
-    append_rows(kv.pe, kpe.data() + r.begin * dr, r.count, dr);
-    if (c.has_indexer) append_rows(kv.ik, ik.data() + r.begin * Di, r.count, Di);
+    KvAccess kv{&sc, mtp ? &sc.mtp : nullptr, L.index, C, dr, Di};
+    kv.append(r.start_pos, r.count, kvn.data() + r.begin * C, kpe.data() + r.begin * dr,
+              c.has_indexer ? ik.data() + r.begin * Di : nullptr);
     const int64_t end = r.start_pos + r.count;
 
     // Top-k selection per query token: index score(t, s) = sum_h w_h(t) * ReLU(q_h(t) . k(s)),
@@ -115,7 +149,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
       const bool sparse = c.has_indexer && !dense_attention_ && n_valid > c.index_topk;
       if (c.has_indexer && (sparse || trace)) {
         std::vector<float> hs(Hi * n_valid), score(n_valid, 0.0f);
-        linear(iq.data() + i * Hi * Di, Hi, f32_matrix(kv.ik.data(), n_valid, Di), hs.data());
+        kv.index_dots(iq.data() + i * Hi * Di, Hi, n_valid, hs.data());
         for (int64_t h = 0; h < Hi; ++h) {
           const float wh = iw[i * Hi + h];
           const float* row = hs.data() + h * n_valid;
@@ -143,14 +177,15 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
 // Prefill (MHA form): every cached latent is expanded to per-head [k_nope | v] with
 // kv_b_proj; per head, scores = Q_h K_h^T over all cached positions, masked to the selected
 // (and causal) ones, softmax, then P V_h. Oracle: attention(path="prefill").
-void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, const LayerKV& kv,
+void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, const KvAccess& kv,
                            int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const {
   const ModelConfig& c = config();
   const bool official = numerics_ == Numerics::Official;
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
                 qk = dn + dr;
-  std::vector<float> kvb(end * H * (dn + dv));
-  lin(kv.kv.data(), end, L.kv_b_proj, kvb.data());
+  std::vector<float> kvb(end * H * (dn + dv)), lat(end * c.kv_lora_rank), pe(end * dr);
+  kv.gather_prefix(end, lat.data(), pe.data());
+  lin(lat.data(), end, L.kv_b_proj, kvb.data());
   const float scale = softmax_scale_, ninf = -std::numeric_limits<float>::infinity();
 #pragma omp parallel for schedule(dynamic) if (T * end * H * qk > (1 << 20))
   for (int64_t h = 0; h < H; ++h) {
@@ -158,7 +193,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
     for (int64_t j = 0; j < end; ++j) {
       const float* src = kvb.data() + (j * H + h) * (dn + dv);
       std::copy_n(src, dn, K.data() + j * qk);
-      std::copy_n(kv.pe.data() + j * dr, dr, K.data() + j * qk + dn);
+      std::copy_n(pe.data() + j * dr, dr, K.data() + j * qk + dn);
       for (int64_t d = 0; d < dv; ++d) Vt[d * end + j] = src[dn + d];
     }
     for (int64_t t = 0; t < T; ++t) std::copy_n(q + (t * H + h) * qk, qk, Q.data() + t * qk);
@@ -186,7 +221,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
 // latent space, scores are taken against the gathered selected latents and k_pe, and the
 // attended latent goes through W_UV. Only the selected rows are read. Oracle:
 // attention(path="decode").
-void Model::attend_decode(const LayerWeights& L, const float* q, const LayerKV& kv, const std::vector<int32_t>& sel,
+void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess& kv, const std::vector<int32_t>& sel,
                           float* o) const {
   const ModelConfig& c = config();
   const bool official = numerics_ == Numerics::Official;
@@ -198,12 +233,9 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const LayerKV& 
     std::copy_n(q + h * qk + dn, dr, qp.data() + h * dr);
   }
   bf(qa.data(), H * C);
-  for (int64_t k = 0; k < n; ++k) {
-    const float* src = kv.kv.data() + static_cast<int64_t>(sel[k]) * C;
-    std::copy_n(src, C, G.data() + k * C);
-    std::copy_n(kv.pe.data() + static_cast<int64_t>(sel[k]) * dr, dr, GP.data() + k * dr);
-    for (int64_t cc = 0; cc < C; ++cc) GT[cc * n + k] = src[cc];
-  }
+  kv.gather(sel.data(), n, G.data(), GP.data());
+  for (int64_t k = 0; k < n; ++k)
+    for (int64_t cc = 0; cc < C; ++cc) GT[cc * n + k] = G[k * C + cc];
   linear(qa.data(), H, f32_matrix(G.data(), n, C), sn.data());
   linear(qp.data(), H, f32_matrix(GP.data(), n, dr), sp.data());
   const float scale = softmax_scale_;

@@ -1,32 +1,81 @@
-// Per-sequence KV cache of DeepSeek-V3.2: per layer the normalised MLA latent c_kv
-// [kv_lora_rank], the RoPE'd shared key k_pe [qk_rope_head_dim] and the indexer key
-// [index_head_dim], one row per cached position (576 + 128 floats a token a layer at real
-// sizes). In official numerics the latent and indexer keys hold their fp8 quant-dequantised
-// values. Grows as tokens are appended.
+// SequenceCache: one sequence's view of the paged KV cache — a block table into a KvPool plus
+// the tokens it holds (for prefix hashing). Per cached position and main layer it keeps the
+// normalised MLA latent c_kv, the RoPE'd shared key k_pe and the indexer key (576 + 128 values
+// at real sizes). The MTP layer's cache (positions lag the main model by one) is kept apart
+// in plain rows. Move-only; releases its blocks when destroyed.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "model/kv_pool.h"
+#include "runtime/error.h"
 #include "weights/config.h"
 
 namespace dseek {
 
-struct LayerKV {
+// The pool cannot supply the blocks a request needs (its --kv-budget is used up).
+class KvCacheFull : public Error {
+ public:
+  explicit KvCacheFull(const std::string& what) : Error(what) {}
+};
+
+struct LayerKV {  // plain rows (MTP layer)
   std::vector<float> kv, pe, ik;  // [length, C], [length, R], [length, Di]
 };
 
-struct SequenceCache {
-  int64_t length = 0;             // positions cached in the main layers
-  std::vector<LayerKV> layers;    // num_hidden_layers
-  int64_t mtp_length = 0;         // positions cached in the MTP layer
+class SequenceCache {
+ public:
+  SequenceCache() = default;
+  explicit SequenceCache(std::shared_ptr<KvPool> pool) : pool_(std::move(pool)) {}
+  ~SequenceCache() { release(); }
+  SequenceCache(SequenceCache&& o) noexcept { *this = std::move(o); }
+  SequenceCache& operator=(SequenceCache&& o) noexcept;
+  SequenceCache(const SequenceCache&) = delete;
+  SequenceCache& operator=(const SequenceCache&) = delete;
+
+  int64_t length = 0;           // positions cached in the main layers
+  std::vector<int32_t> tokens;  // the token at each cached position (-1: unknown)
+  int64_t mtp_length = 0;       // positions cached in the MTP layer
   LayerKV mtp;
 
-  explicit SequenceCache(const ModelConfig& c) : layers(c.num_hidden_layers) {}
-  SequenceCache() = default;
-  // Bytes held (fp32 rows).
+  KvPool& pool() const { return *pool_; }
+  const std::shared_ptr<KvPool>& pool_ptr() const { return pool_; }
+
+  // Makes room for positions [length, length + n). Throws KvCacheFull (nothing changed) when
+  // the pool cannot supply the blocks.
+  void reserve(int64_t n);
+  // Stores position `pos` (already reserved) of `layer`.
+  void write(int layer, int64_t pos, const float* latent, const float* pe, const float* ik) {
+    pool_->write(blocks_[pos / B()], layer, static_cast<int>(pos % B()), latent, pe, ik);
+  }
+  // Reads positions idx[0..n) of `layer` into latent [n, kv_lora_rank] and pe [n, rope] (fp32).
+  void gather(int layer, const int32_t* idx, int64_t n, float* latent, float* pe) const;
+  // Reads positions [0, n) of `layer`.
+  void gather_prefix(int layer, int64_t n, float* latent, float* pe) const;
+  // hs[h * n + s] = q_h . k_s for heads h < H (q: [H, index_head_dim]) and positions s < n.
+  void index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const;
+  // After a forward step wrote positions [length, length + toks.size()): records the tokens,
+  // advances length and publishes the blocks that became full.
+  void commit(const int32_t* toks, int64_t n);
+
+  // Adopts the longest run of published full blocks matching prompt[0 .. prompt.size() - 1)
+  // (at least one token is always left to compute). Only on an empty cache. Returns the
+  // number of cached tokens adopted.
+  int64_t adopt_prefix(const std::vector<int32_t>& prompt);
+  // Drops positions >= n (copy-on-write for a shared partial block). Throws KvCacheFull.
+  void truncate(int64_t n);
+  // Blocks held and their bytes.
+  int64_t blocks() const { return static_cast<int64_t>(blocks_.size()); }
   size_t bytes() const;
-  // Drops positions >= n (rewind after a rejected draft, or to re-use a prefix).
-  void truncate(int64_t n, const ModelConfig& c);
+  // Releases every block (the cache becomes empty).
+  void release();
+
+ private:
+  int64_t B() const { return pool_->block_tokens(); }
+  std::shared_ptr<KvPool> pool_;
+  std::vector<int32_t> blocks_;
+  std::vector<uint64_t> hashes_;  // chain hash of each published-able full block
 };
 
 }  // namespace dseek

@@ -29,6 +29,13 @@ std::unique_ptr<Model> Model::from_checkpoint(std::unique_ptr<Checkpoint> ck, Nu
   return m;
 }
 
+SequenceCache Model::new_cache() const { return SequenceCache(new_pool(0)); }
+
+std::shared_ptr<KvPool> Model::new_pool(int64_t budget_bytes, int block_tokens) const {
+  return std::make_shared<KvPool>(config(), numerics_ == Numerics::Official ? KvDtype::BF16 : KvDtype::F32,
+                                  budget_bytes, block_tokens);
+}
+
 void Model::bf(float* x, int64_t n) const {
   if (numerics_ == Numerics::Official) round_bf16(x, n);
 }
@@ -119,10 +126,21 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   std::vector<Run> runs = runs_of(batch, caches, false);
   std::vector<float> h(N * D), residual;
   embed(w_.embed_tokens, batch.tokens, h.data());
+  // Room for every new position first: a full cache fails here, before any state changes.
+  std::vector<int64_t> reserved;
+  try {
+    for (const Run& r : runs) {
+      caches[r.seq]->reserve(r.count);
+      reserved.push_back(r.seq);
+    }
+  } catch (...) {
+    for (size_t i = 0; i < reserved.size(); ++i) caches[reserved[i]]->truncate(caches[reserved[i]]->length);
+    throw;
+  }
   if (trace) trace->tensors["embed"] = h;
   for (int l = 0; l < c.num_hidden_layers; ++l)
     block(w_.layers[l], l, h, residual, l == 0, runs, caches, false, trace);
-  for (const Run& r : runs) caches[r.seq]->length = r.start_pos + r.count;
+  for (const Run& r : runs) caches[r.seq]->commit(batch.tokens.data() + r.begin, r.count);
 
   ForwardResult out;
   out.hidden.resize(N * D);

@@ -64,7 +64,11 @@ class Model {
   // switch; the indexer still runs when traced).
   void set_dense_attention(bool on) { dense_attention_ = on; }
   bool dense_attention() const { return dense_attention_; }
-  SequenceCache new_cache() const { return SequenceCache(config()); }
+  // A cache with a private, unbounded pool (single-sequence use: score, run, tests).
+  SequenceCache new_cache() const;
+  // A shared pool for many sequences (the server): budget_bytes <= 0 is unbounded. The cache
+  // dtype follows the numerics: F32 for exact, BF16 for official (lossless for its values).
+  std::shared_ptr<KvPool> new_pool(int64_t budget_bytes, int block_tokens = 64) const;
 
   // Runs the main model on `batch`; appends to the caches. all_logits: logits for every
   // token, else only for the last token of each sequence. Throws dseek::Error for a token
@@ -93,9 +97,9 @@ class Model {
              bool mtp, Trace* trace) const;
   void attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
                  const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const;
-  void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const LayerKV& kv,
+  void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const struct KvAccess& kv,
                       int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const;
-  void attend_decode(const LayerWeights& L, const float* q, const LayerKV& kv, const std::vector<int32_t>& sel,
+  void attend_decode(const LayerWeights& L, const float* q, const struct KvAccess& kv, const std::vector<int32_t>& sel,
                      float* o) const;
   void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float* out, Trace* trace) const;
   void mlp(const MlpWeights& m, const float* x, int64_t T, float* out) const;

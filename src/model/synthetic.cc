@@ -92,19 +92,20 @@ std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t 
 }
 
 void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed) {
-  auto fill = [&](std::vector<float>& v, int64_t width, float amp, uint64_t salt) {
-    v.resize(length * width);
-    const int64_t n = static_cast<int64_t>(v.size());
+  cache.release();
+  cache.reserve(length);
+  const int64_t C = c.kv_lora_rank, R = c.qk_rope_head_dim, D = c.has_indexer ? c.index_head_dim : 0;
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const uint64_t salt = mix(seed + static_cast<uint64_t>(l));
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) v[i] = amp * unit(mix(salt ^ static_cast<uint64_t>(i)));
-  };
-  for (size_t l = 0; l < cache.layers.size(); ++l) {
-    LayerKV& kv = cache.layers[l];
-    fill(kv.kv, c.kv_lora_rank, 1.0f, mix(seed + 3 * l));
-    fill(kv.pe, c.qk_rope_head_dim, 1.0f, mix(seed + 3 * l + 1));
-    if (c.has_indexer) fill(kv.ik, c.index_head_dim, 1.0f, mix(seed + 3 * l + 2));
+    for (int64_t p = 0; p < length; ++p) {
+      std::vector<float> row(C + R + D);
+      for (int64_t i = 0; i < C + R + D; ++i) row[i] = unit(mix(salt ^ (static_cast<uint64_t>(p) * 4096 + i)));
+      cache.write(l, p, row.data(), row.data() + C, D ? row.data() + C + R : nullptr);
+    }
   }
-  cache.length = length;
+  std::vector<int32_t> unknown(length, -1);  // synthetic rows are never published for prefix reuse
+  cache.commit(unknown.data(), length);
 }
 
 }  // namespace dseek
