@@ -15,17 +15,21 @@ struct Scheduler::Seq {
   GenRequest req;
   SequenceCache cache;
   std::unique_ptr<Sampler> sampler;
-  std::vector<int32_t> pending;  // tokens to feed next step (prompt, then the last sample)
-  int64_t generated = 0;
+  std::vector<int32_t> pending;  // tokens still to feed (prompt rest, then the last sample)
+  int64_t generated = 0, cached = 0;
+  bool admitted = false;
   Clock::time_point submitted, started, first_token;
   bool got_first = false, done = false;
 };
 
-Scheduler::Scheduler(const Model& model, int parallel, int64_t ctx_size)
-    : model_(model), parallel_(std::max(1, parallel)), ctx_size_(ctx_size) {
+Scheduler::Scheduler(const Model& model, int parallel, int64_t ctx_size, int64_t kv_budget_bytes, int prefill_chunk)
+    : model_(model), parallel_(std::max(1, parallel)), ctx_size_(ctx_size), prefill_chunk_(std::max(1, prefill_chunk)) {
   const int64_t maxpos = model.config().max_position_embeddings;
   if (ctx_size_ <= 0 || ctx_size_ > maxpos) ctx_size_ = maxpos;
+  pool_ = model.new_pool(kv_budget_bytes);
   m_.parallel = parallel_;
+  m_.kv_block_tokens = pool_->block_tokens();
+  m_.kv_blocks_capacity = pool_->stats().capacity_blocks;
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -47,8 +51,13 @@ uint64_t Scheduler::submit(GenRequest req) {
   const int32_t V = model_.config().vocab_size;
   for (int32_t t : req.prompt)
     if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " out of range");
+  const int64_t cap = pool_->stats().capacity_blocks, B = pool_->block_tokens();
+  const int64_t need = (n + std::min<int64_t>(req.opt.max_tokens, ctx_size_ - n) + B - 1) / B;
+  if (cap >= 0 && need > cap)
+    throw KvCacheFull("request needs " + std::to_string(need) + " KV-cache blocks (" + std::to_string(n) +
+                      " prompt tokens + up to " + std::to_string(req.opt.max_tokens) + " generated) but the cache holds " +
+                      std::to_string(cap) + " (" + std::to_string(cap * pool_->block_bytes()) + " bytes; raise --kv-budget)");
   auto s = std::make_unique<Seq>();
-  s->cache = model_.new_cache();
   s->sampler = std::make_unique<Sampler>(req.opt.sampling);
   s->pending = req.prompt;
   s->req = std::move(req);
@@ -86,6 +95,8 @@ void Scheduler::finish(Seq& s, const std::string& reason, const std::string& err
   e.error = error;
   e.prompt_tokens = static_cast<int64_t>(s.req.prompt.size());
   e.completion_tokens = s.generated;
+  e.cached_tokens = s.cached;
+  s.cache.release();  // blocks go back to the pool (published ones stay cached for reuse)
   auto now = Clock::now();
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   e.queue_s = secs(s.started - s.submitted);
@@ -119,6 +130,18 @@ void Scheduler::loop() {
       }
       cancelled_.clear();
       while (static_cast<int>(active.size()) < parallel_ && !queue_.empty()) {
+        Seq& q = *queue_.front();
+        // Admit when the prompt's blocks are available now (or nothing else could free any).
+        q.cache = SequenceCache(pool_);
+        q.cached = q.cache.adopt_prefix(q.req.prompt);
+        const int64_t rest = static_cast<int64_t>(q.req.prompt.size()) - q.cached;
+        const int64_t need = (q.cached + rest + 1 + pool_->block_tokens() - 1) / pool_->block_tokens() - q.cache.blocks();
+        if (need > pool_->available() && !active.empty()) {
+          q.cache.release();
+          break;
+        }
+        q.pending.assign(q.req.prompt.begin() + q.cached, q.req.prompt.end());
+        m_.prefix_cached_tokens_total += q.cached;
         active.push_back(std::move(queue_.front()));
         queue_.pop_front();
         active.back()->started = Clock::now();
@@ -142,29 +165,50 @@ void Scheduler::loop() {
 void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
   Batch b;
   std::vector<SequenceCache*> caches;
-  int64_t prefill_tokens = 0, decode_tokens = 0;
-  for (size_t i = 0; i < active.size(); ++i) {
-    Seq& s = *active[i];
-    caches.push_back(&s.cache);
-    for (int32_t t : s.pending) {
-      b.tokens.push_back(t);
-      b.seq.push_back(static_cast<int32_t>(i));
+  std::vector<Seq*> in_batch;
+  std::vector<bool> samples;  // this step ends the sequence's pending tokens: sample after it
+  int64_t prefill_tokens = 0, decode_tokens = 0, prefill_budget = prefill_chunk_;
+  for (auto& sp : active) {
+    Seq& s = *sp;
+    // Decode steps always go; a prompt is fed in chunks of the per-step prefill budget.
+    int64_t take = static_cast<int64_t>(s.pending.size());
+    if (take > 1) {
+      if (prefill_budget <= 0) continue;
+      take = std::min(take, prefill_budget);
+      prefill_budget -= take;
     }
-    (s.pending.size() > 1 ? prefill_tokens : decode_tokens) += static_cast<int64_t>(s.pending.size());
+    try {
+      s.cache.reserve(take);
+    } catch (const KvCacheFull& e) {
+      finish(s, "error", e.what());
+      continue;
+    }
+    const int32_t idx = static_cast<int32_t>(caches.size());
+    caches.push_back(&s.cache);
+    in_batch.push_back(&s);
+    for (int64_t k = 0; k < take; ++k) {
+      b.tokens.push_back(s.pending[k]);
+      b.seq.push_back(idx);
+    }
+    s.pending.erase(s.pending.begin(), s.pending.begin() + take);
+    samples.push_back(s.pending.empty());
+    (take > 1 || s.generated == 0 ? prefill_tokens : decode_tokens) += take;
   }
+  if (in_batch.empty()) return;
   auto t0 = Clock::now();
   ForwardResult r;
   try {
     r = model_.forward(b, caches, false);
   } catch (const std::exception& e) {
-    for (auto& s : active) finish(*s, "error", e.what());
+    for (Seq* s : in_batch) finish(*s, "error", e.what());
     return;
   }
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
   const int64_t V = model_.config().vocab_size;
   int64_t sampled = 0;
-  for (size_t i = 0; i < active.size(); ++i) {
-    Seq& s = *active[i];
+  for (size_t i = 0; i < in_batch.size(); ++i) {
+    Seq& s = *in_batch[i];
+    if (!samples[i]) continue;  // mid-prompt chunk: nothing to sample yet
     const float* logits = r.logits.data() + i * V;
     TokenEvent ev;
     ev.id = s.sampler->sample(logits, V);
@@ -202,6 +246,11 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
     }
   }
   std::lock_guard<std::mutex> l(mu_);
+  const KvPoolStats ps = pool_->stats();
+  m_.kv_blocks_used = ps.used_blocks;
+  m_.prefix_lookups = ps.prefix_lookups;
+  m_.prefix_hits = ps.prefix_hits;
+  m_.kv_evictions = ps.evictions;
   m_.prompt_tokens_total += prefill_tokens;
   m_.generated_tokens_total += sampled;
   // Time of a mixed step is attributed to prefill when it carried any prompt tokens.

@@ -30,6 +30,7 @@ struct FinishEvent {
   std::string reason;  // "stop" (a stop id), "length" (max_tokens / context), "cancelled", "error"
   std::string error;   // message when reason == "error"
   int64_t prompt_tokens = 0, completion_tokens = 0;
+  int64_t cached_tokens = 0;  // prompt tokens taken from the prefix cache (not prefilled)
   double queue_s = 0, ttft_s = 0, total_s = 0;  // waiting, submit -> first token, submit -> end
 };
 
@@ -49,20 +50,25 @@ struct SchedulerMetrics {
   double prefill_seconds_total = 0, decode_seconds_total = 0;
   int64_t prefill_tokens_total = 0, decode_tokens_total = 0;
   int64_t kv_cache_bytes = 0, kv_cache_tokens = 0;
+  int64_t kv_blocks_used = 0, kv_blocks_capacity = -1, kv_block_tokens = 0;
+  int64_t prefix_cached_tokens_total = 0, prefix_lookups = 0, prefix_hits = 0, kv_evictions = 0;
   int parallel = 0;
 };
 
 class Scheduler {
  public:
   // ctx_size: the most tokens (prompt + generated) a sequence may hold; <= 0: the model's
-  // max_position_embeddings.
-  Scheduler(const Model& model, int parallel, int64_t ctx_size);
+  // max_position_embeddings. kv_budget_bytes: memory of the shared paged KV cache (<= 0:
+  // unbounded). prefill_chunk: prompt tokens prefilled per step (long prompts are split so
+  // other sequences keep decoding).
+  Scheduler(const Model& model, int parallel, int64_t ctx_size, int64_t kv_budget_bytes = 0, int prefill_chunk = 512);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Queues a request; returns its id. Throws dseek::Error for an empty prompt or one that
-  // does not fit the context (nothing is queued then).
+  // Queues a request; returns its id. Throws dseek::Error for an empty prompt, one that
+  // does not fit the context, or KvCacheFull when prompt + max_tokens can never fit the KV
+  // cache budget (nothing is queued then).
   uint64_t submit(GenRequest req);
   // Cancels a queued or running request (its on_finish gets "cancelled"). Safe from any thread.
   void cancel(uint64_t id);
@@ -79,6 +85,8 @@ class Scheduler {
   const Model& model_;
   const int parallel_;
   int64_t ctx_size_;
+  int prefill_chunk_;
+  std::shared_ptr<KvPool> pool_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Seq>> queue_;

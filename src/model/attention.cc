@@ -166,10 +166,17 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
     if (trace)
       for (int64_t t = 0; t < r.count; ++t) trace->topk[tag][r.begin + t] = sel[t];
 
-    if (r.count > 1)
+    if (r.count > 1 && r.start_pos == 0) {
+      // A prompt from position 0: the MHA form, as DeepSeek's prefill computes it.
       attend_prefill(L, q.data() + r.begin * H * qk, r.count, kv, end, sel, o.data() + r.begin * H * dv);
-    else
-      attend_decode(L, q.data() + r.begin * H * qk, kv, sel[0], o.data() + r.begin * H * dv);
+    } else {
+      // Decode, and prefill chunks that continue a cache (chunked prefill, reused prefixes):
+      // the absorbed form token by token, reading only each token's selected latents — the
+      // MHA form would expand every cached latent of a long context through kv_b_proj.
+      for (int64_t t = 0; t < r.count; ++t)
+        attend_decode(L, q.data() + (r.begin + t) * H * qk, kv, sel[t], pos[r.begin + t] + 1,
+                      o.data() + (r.begin + t) * H * dv);
+    }
   }
   lin(o.data(), N, L.o_proj, out);
 }
@@ -221,10 +228,21 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
 // latent space, scores are taken against the gathered selected latents and k_pe, and the
 // attended latent goes through W_UV. Only the selected rows are read. Oracle:
 // attention(path="decode").
-void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess& kv, const std::vector<int32_t>& sel,
-                          float* o) const {
+void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess& kv, const std::vector<int32_t>& sel_in,
+                          int64_t n_valid, float* o) const {
   const ModelConfig& c = config();
   const bool official = numerics_ == Numerics::Official;
+  // Reference mode (tests): score every causal position and mask the unselected ones to -inf,
+  // instead of gathering only the selected rows.
+  std::vector<int32_t> all;
+  std::vector<bool> allowed;
+  if (masked_dense_reference_) {
+    all.resize(n_valid);
+    allowed.assign(n_valid, false);
+    for (int64_t j = 0; j < n_valid; ++j) all[j] = static_cast<int32_t>(j);
+    for (int32_t j : sel_in) allowed[j] = true;
+  }
+  const std::vector<int32_t>& sel = masked_dense_reference_ ? all : sel_in;
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
                 qk = dn + dr, C = c.kv_lora_rank, n = static_cast<int64_t>(sel.size());
   std::vector<float> qa(H * C, 0.0f), qp(H * dr), G(n * C), GP(n * dr), GT(C * n), sn(H * n), sp(H * n), olat(H * C);
@@ -244,6 +262,9 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
     const float* p = sp.data() + h * n;
     for (int64_t k = 0; k < n; ++k)
       s[k] = official ? bf16_round(bf16_round(bf16_round(s[k]) + bf16_round(p[k])) * scale) : (s[k] + p[k]) * scale;
+    if (masked_dense_reference_)
+      for (int64_t k = 0; k < n; ++k)
+        if (!allowed[k]) s[k] = -std::numeric_limits<float>::infinity();
     softmax(s, n);
     bf(s, n);
   }

@@ -64,6 +64,9 @@ class Model {
   // switch; the indexer still runs when traced).
   void set_dense_attention(bool on) { dense_attention_ = on; }
   bool dense_attention() const { return dense_attention_; }
+  // Test reference: absorbed attention scores every causal position and masks the unselected
+  // ones (-inf) instead of gathering the selected rows. Same math, dense cost.
+  void set_masked_dense_reference(bool on) { masked_dense_reference_ = on; }
   // A cache with a private, unbounded pool (single-sequence use: score, run, tests).
   SequenceCache new_cache() const;
   // A shared pool for many sequences (the server): budget_bytes <= 0 is unbounded. The cache
@@ -100,7 +103,7 @@ class Model {
   void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const struct KvAccess& kv,
                       int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const;
   void attend_decode(const LayerWeights& L, const float* q, const struct KvAccess& kv, const std::vector<int32_t>& sel,
-                     float* o) const;
+                     int64_t n_valid, float* o) const;
   void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float* out, Trace* trace) const;
   void mlp(const MlpWeights& m, const float* x, int64_t T, float* out) const;
   void embed(const Matrix& table, const std::vector<int32_t>& tokens, float* out) const;
@@ -109,6 +112,7 @@ class Model {
   ModelWeights w_;
   Numerics numerics_ = Numerics::Exact;
   bool dense_attention_ = false;
+  bool masked_dense_reference_ = false;
   Rope rope_;
   float softmax_scale_ = 1.0f;
 };

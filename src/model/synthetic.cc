@@ -91,7 +91,8 @@ std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t 
   return Checkpoint::in_memory(c, std::move(tensors), label);
 }
 
-void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed) {
+void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed,
+                       const std::vector<int32_t>* tokens) {
   cache.release();
   cache.reserve(length);
   const int64_t C = c.kv_lora_rank, R = c.qk_rope_head_dim, D = c.has_indexer ? c.index_head_dim : 0;
@@ -104,8 +105,8 @@ void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t lengt
       cache.write(l, p, row.data(), row.data() + C, D ? row.data() + C + R : nullptr);
     }
   }
-  std::vector<int32_t> unknown(length, -1);  // synthetic rows are never published for prefix reuse
-  cache.commit(unknown.data(), length);
+  std::vector<int32_t> unknown(length, -1);  // without tokens the rows are never published
+  cache.commit(tokens ? tokens->data() : unknown.data(), length);
 }
 
 }  // namespace dseek

@@ -25,6 +25,9 @@ std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t 
 
 // Fills `cache` with `length` positions of random latents / k_pe / indexer keys in every layer
 // (as if a prompt of that length had been prefilled), for decode benchmarks at long context.
-void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed);
+// `tokens` (optional, length entries) are recorded as the cached tokens so the blocks can be
+// published for prefix reuse; without them the rows are never published.
+void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed,
+                       const std::vector<int32_t>* tokens = nullptr);
 
 }  // namespace dseek
