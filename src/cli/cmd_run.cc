@@ -2,11 +2,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/io_util.h"
 #include "engine/local_engine.h"
+#include "model/kv_session.h"
 
 namespace dseek::cli {
 
@@ -83,14 +85,33 @@ int cmd_chat(const RunArgs& a) {
   GenerateOptions opt = gen_options(a);
   LocalEngine engine(a.model_dir, parse_numerics(a.numerics));
   chat::Json body;
+  SequenceCache session = engine.model().new_cache();
   auto reset = [&] {
     body = chat::Json::object();
     body["messages"] = chat::Json::array();
     if (!a.system.empty()) body["messages"].push_back({{"role", "system"}, {"content", a.system}});
     if (!a.tools_file.empty()) body["tools"] = load_tools(a.tools_file);
+    session.release();
   };
   reset();
   const bool tty = isatty(0);
+  if (!a.session.empty() && std::filesystem::exists(a.session)) {
+    std::string meta;
+    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta);
+    try {
+      body = chat::Json::parse(meta);
+    } catch (const std::exception& e) {
+      throw Error(a.session + ": corrupt conversation record: " + e.what());
+    }
+    if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array())
+      throw Error(a.session + ": the conversation record has no messages");
+    if (tty)
+      std::cerr << "restored " << body["messages"].size() << " messages and " << session.length << " cached tokens from "
+                << a.session << "\n";
+  }
+  auto save = [&] {
+    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump());
+  };
   if (tty) std::cerr << "dseek chat — " << a.model_dir << " (/exit to quit, /reset to clear history)\n";
   std::string line;
   while (true) {
@@ -99,13 +120,14 @@ int cmd_chat(const RunArgs& a) {
     if (line == "/exit" || line == "/quit") break;
     if (line == "/reset") {
       reset();
+      save();
       continue;
     }
     if (line.empty()) continue;
     body["messages"].push_back({{"role", "user"}, {"content", line}});
     Completion c;
     try {
-      c = engine.complete(body, a.think, opt);
+      c = engine.complete(body, a.think, opt, {}, &session);
     } catch (const Error& e) {
       body["messages"].erase(body["messages"].size() - 1);  // the turn failed: keep history as it was
       std::cerr << "error: " << e.what() << "\n";
@@ -113,8 +135,9 @@ int cmd_chat(const RunArgs& a) {
     }
     print_message(c);
     print_stats(c);
-    chat::Json m = c.message.to_openai();
-    body["messages"].push_back(m);
+    if (c.cached_tokens > 0) std::fprintf(stderr, "[%lld prompt tokens reused from the cache]\n", static_cast<long long>(c.cached_tokens));
+    body["messages"].push_back(c.message.to_openai());
+    save();
   }
   return 0;
 }

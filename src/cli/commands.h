@@ -38,6 +38,7 @@ int cmd_template(const TemplateArgs& a);
 
 struct RunArgs {
   std::string model_dir, prompt, system, tools_file, request_file, numerics = "exact";
+  std::string session;  // chat: conversation + KV cache file, restored at start, saved each turn
   bool think = false, raw = false;
   int max_tokens = 1024;
   SamplingParams sampling;
@@ -59,6 +60,9 @@ struct BenchArgs {
 };
 int cmd_bench(const BenchArgs& a);
 
+// "512M", "2G", "1.5GiB", "1000000" -> bytes; throws dseek::Error naming `flag`.
+int64_t parse_bytes(const std::string& s, const std::string& flag);
+
 struct VirtualArgs {
   std::string config, out;
   int shards = 163;
@@ -69,6 +73,8 @@ struct ServeArgs {
   std::string model_dir, host = "127.0.0.1", api_key, numerics = "exact";
   int port = 8080, parallel = 4;
   int64_t ctx_size = 0;  // 0: the model's max_position_embeddings
+  std::string kv_budget;  // KV-cache memory, e.g. "2G", "512M" (empty: unbounded)
+  int prefill_chunk = 512;
 };
 int cmd_serve(const ServeArgs& a);
 

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   c_chat->add_option("--system", chat.system, "system prompt");
   c_chat->add_option("--tools", chat.tools_file, "JSON file with OpenAI tool schemas");
   c_chat->add_flag("--think", chat.think, "thinking mode");
+  c_chat->add_option("--session", chat.session, "keep the conversation and its KV cache in this file (restored at start, saved after each turn)");
   add_sampling(c_chat, chat);
 
   InspectArgs insp;
@@ -139,6 +140,8 @@ int main(int argc, char** argv) {
   c_serve->add_option("--api-key", serve.api_key, "require `Authorization: Bearer KEY`");
   c_serve->add_option("--parallel", serve.parallel, "sequences decoded together (continuous batching)")->capture_default_str();
   c_serve->add_option("--ctx-size", serve.ctx_size, "tokens a sequence may hold (0: the model's maximum)")->capture_default_str();
+  c_serve->add_option("--kv-budget", serve.kv_budget, "KV-cache memory (e.g. 2G, 512M; default: unbounded)");
+  c_serve->add_option("--prefill-chunk", serve.prefill_chunk, "prompt tokens prefilled per step (others keep decoding)")->capture_default_str();
   c_serve->add_option("--numerics", serve.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
 
   AgentArgs agent;

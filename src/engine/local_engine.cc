@@ -1,5 +1,6 @@
 #include "engine/local_engine.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "runtime/error.h"
@@ -19,15 +20,24 @@ LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
     : model_(Model::load(dir, numerics)), tok_(load_tokenizer(dir)) {}
 
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
-                                 const std::function<void(const std::string&)>& on_text) const {
+                                 const std::function<void(const std::string&)>& on_text, SequenceCache* session) const {
   Completion c;
   std::string prompt = chat::render_request(request, thinking);
   c.prompt_ids = tok_.encode(prompt);
   GenerateOptions o = opt;
   if (o.stop_ids.empty()) o.stop_ids = {model_->config().eos_token_id};
   StreamDecoder dec(tok_);
-  SequenceCache cache = model_->new_cache();
-  c.ids = generate(*model_, cache, c.prompt_ids, o,
+  SequenceCache fresh;
+  if (!session) fresh = model_->new_cache();
+  SequenceCache& cache = session ? *session : fresh;
+  // Reuse the longest common prefix with what the cache holds; at least one token is fed.
+  size_t keep = 0;
+  while (keep < cache.tokens.size() && keep < c.prompt_ids.size() && cache.tokens[keep] == c.prompt_ids[keep]) ++keep;
+  keep = std::min(keep, c.prompt_ids.size() - 1);
+  cache.truncate(static_cast<int64_t>(keep));
+  c.cached_tokens = static_cast<int64_t>(keep);
+  std::vector<int32_t> feed(c.prompt_ids.begin() + static_cast<int64_t>(keep), c.prompt_ids.end());
+  c.ids = generate(*model_, cache, feed, o,
                    [&](int32_t id) {
                      std::string piece = dec.push(id);
                      if (on_text && !piece.empty()) on_text(piece);

@@ -21,6 +21,7 @@ struct Completion {
   bool parsed = false;                   // text was accepted by the V3.2 format
   chat::AssistantMessage message;        // parsed message, or the raw text as content when rejected
   std::string parse_error;
+  int64_t cached_tokens = 0;
 };
 
 class LocalEngine {
@@ -34,8 +35,12 @@ class LocalEngine {
   // Renders `request` (an OpenAI-style body: messages, tools, response_format) with
   // chat::render_request, generates until EOS or opt.max_tokens, parses the completion.
   // on_text receives decoded text pieces as they complete (UTF-8 safe); may be empty.
+  // session: a cache kept across calls (multi-turn chat): the longest common token prefix
+  // with the new prompt is reused and only the rest is prefilled. Completion::cached_tokens
+  // reports how many prompt tokens came from it.
   Completion complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
-                      const std::function<void(const std::string&)>& on_text = {}) const;
+                      const std::function<void(const std::string&)>& on_text = {},
+                      SequenceCache* session = nullptr) const;
 
  private:
   std::unique_ptr<Model> model_;
