@@ -1,4 +1,7 @@
 // `dseek inspect`: config, tensor inventory, parameter counts and the memory plan.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -40,11 +43,25 @@ int cmd_inspect(const InspectArgs& a) {
     for (const auto& e : L.experts) routed += e.gate_proj.rows * e.gate_proj.cols * 3;
   const double active = double(w.n_params) - routed +
                         (c.n_routed_experts ? double(routed) * c.num_experts_per_tok / c.n_routed_experts : 0);
-  // Cache a token (engine stores fp32 rows): latent + k_pe + indexer key per layer.
-  const size_t kv_tok = size_t(c.num_hidden_layers) * (c.kv_lora_rank + c.qk_rope_head_dim + (c.has_indexer ? c.index_head_dim : 0)) * 4;
-  // The real format's footprint: bf16 latent + k_pe, fp8 indexer key + one fp32 scale.
+  // KV cache a token, as the paged pool stores it: F32 rows in exact numerics, BF16 in
+  // official (lossless for its fp8-rounded values). Latent + k_pe, and the indexer key.
+  const size_t esz = a.numerics == "official" ? 2 : 4;
+  const size_t latent_tok = size_t(c.num_hidden_layers) * (c.kv_lora_rank + c.qk_rope_head_dim) * esz;
+  const size_t index_tok = size_t(c.num_hidden_layers) * (c.has_indexer ? c.index_head_dim : 0) * esz;
+  const size_t kv_tok = latent_tok + index_tok;
   const size_t kv_tok_packed = size_t(c.num_hidden_layers) * ((c.kv_lora_rank + c.qk_rope_head_dim) * 2 + (c.has_indexer ? c.index_head_dim + 4 : 0));
-  const size_t scratch = size_t(c.vocab_size) * 4 + size_t(c.hidden_size) * 64 * 4;
+  // Scratch of one decode step at the longest context: logits, the indexer's per-head scores,
+  // the gathered latents of the top-k (or all) positions.
+  const double max_ctx = c.max_position_embeddings;
+  const size_t scratch = size_t(c.vocab_size) * 4 + size_t(c.index_n_heads * max_ctx * 4) +
+                         size_t((c.has_indexer ? std::min<double>(c.index_topk, max_ctx) : max_ctx) * c.kv_lora_rank * 4 * 2);
+  // Budget: --kv-budget, else the memory available now minus the weights not yet resident.
+  int64_t budget = a.kv_budget.empty() ? 0 : parse_bytes(a.kv_budget, "--kv-budget");
+  if (budget == 0) {
+    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+    budget = std::max<int64_t>(0, int64_t(pages) * psz - int64_t(ck.total_bytes()) - int64_t(scratch));
+  }
+  const int64_t max_tokens_fit = kv_tok ? budget / int64_t(kv_tok) : 0;
 
   nlohmann::ordered_json j;
   j["dir"] = ck.dir();
@@ -66,9 +83,13 @@ int cmd_inspect(const InspectArgs& a) {
                  {"active_per_token", static_cast<size_t>(active)}};
   j["memory"] = {{"weights_mmap_bytes", ck.total_bytes()},
                  {"kv_cache_bytes_per_token", kv_tok},
+                 {"latent_cache_bytes_per_token", latent_tok},
+                 {"indexer_cache_bytes_per_token", index_tok},
                  {"kv_cache_bytes_per_token_packed", kv_tok_packed},
                  {"kv_cache_bytes_per_1k_tokens", kv_tok * 1024},
-                 {"scratch_bytes", scratch}};
+                 {"scratch_bytes", scratch},
+                 {"kv_budget_bytes", budget},
+                 {"max_context_tokens_in_budget", max_tokens_fit}};
   if (a.json) {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -90,9 +111,14 @@ int cmd_inspect(const InspectArgs& a) {
   std::printf("parameters: %.3f M total (main %.3f M, MTP %.3f M), %.3f M active a token\n",
               (w.n_params + w.n_params_mtp) / 1e6, w.n_params / 1e6, w.n_params_mtp / 1e6, active / 1e6);
   std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human(ck.total_bytes()).c_str());
-  std::printf("  KV + indexer cache a token %s (fp32 rows; %s in the packed bf16/fp8 layout), %s per 1K tokens\n",
-              human(kv_tok).c_str(), human(kv_tok_packed).c_str(), human(kv_tok * 1024.0).c_str());
-  std::printf("  scratch (activations, logits) about %s\n", human(scratch).c_str());
+  std::printf("  KV cache a token (%s numerics): latent + k_pe %s, indexer key %s; %s per 1K tokens\n",
+              a.numerics.c_str(), human(latent_tok).c_str(), human(index_tok).c_str(), human(kv_tok * 1024.0).c_str());
+  std::printf("    (%s a token in DeepSeek's packed bf16 latent + fp8 indexer layout)\n", human(kv_tok_packed).c_str());
+  std::printf("  scratch (logits, indexer scores, gathered latents at %d tokens) about %s\n", c.max_position_embeddings,
+              human(scratch).c_str());
+  std::printf("  KV budget %s%s -> up to %lld tokens of context in total (model maximum %d a sequence)\n",
+              human(double(budget)).c_str(), a.kv_budget.empty() ? " (memory available now, less weights)" : "",
+              static_cast<long long>(max_tokens_fit), c.max_position_embeddings);
   return 0;
 }
 

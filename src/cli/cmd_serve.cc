@@ -1,6 +1,57 @@
-// `dseek serve` — placeholder until the server layer lands.
+// `dseek serve`: the OpenAI-compatible HTTP server (src/server). Prints
+// "listening on http://HOST:PORT" to stderr once it accepts connections; SIGINT/SIGTERM
+// stop it cleanly (requests in flight are cancelled).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
 #include "cli/commands.h"
 #include "runtime/error.h"
+#include "server/server.h"
+
 namespace dseek::cli {
-int cmd_serve(const ServeArgs&) { throw Error("serve: not built yet"); }
+
+int cmd_serve(const ServeArgs& a) {
+  // Block SIGINT/SIGTERM in every thread (the server's threads inherit the mask); one
+  // thread takes them with sigwait and stops the server.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  server::ServerOptions o;
+  o.model_dir = a.model_dir;
+  o.host = a.host;
+  o.api_key = a.api_key;
+  o.numerics = parse_numerics(a.numerics);
+  o.port = a.port;
+  o.parallel = a.parallel;
+  o.ctx_size = a.ctx_size;
+  if (a.port < 0 || a.port > 65535) throw Error("--port must be in 0..65535");
+  server::Server srv(o);
+  const int port = srv.bind();
+
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (done) return;
+    std::fprintf(stderr, "dseek serve: signal %d, shutting down\n", sig);
+    srv.stop();
+  });
+  std::fprintf(stderr, "dseek serve: model %s, %d parallel sequences, context %lld tokens\n", srv.model_id().c_str(),
+               o.parallel, static_cast<long long>(srv.state().scheduler->ctx_size()));
+  std::fprintf(stderr, "listening on http://%s:%d\n", a.host.c_str(), port);
+  std::fflush(stderr);
+  srv.run();
+  done = true;
+  if (!stopper.joinable()) return 0;
+  pthread_kill(stopper.native_handle(), SIGTERM);  // wake sigwait if the server stopped on its own
+  stopper.join();
+  return 0;
+}
+
 }  // namespace dseek::cli

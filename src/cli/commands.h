@@ -20,7 +20,7 @@ struct ScoreArgs {
 int cmd_score(const ScoreArgs& a);
 
 struct InspectArgs {
-  std::string model_dir;
+  std::string model_dir, kv_budget, numerics = "exact";
   bool json = false;
 };
 int cmd_inspect(const InspectArgs& a);

@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   auto* c_insp = app.add_subcommand("inspect", "config, tensor inventory, parameter counts, memory plan");
   c_insp->add_option("-m,--model", insp.model_dir, "checkpoint directory")->capture_default_str();
   c_insp->add_flag("--json", insp.json, "machine-readable output");
+  c_insp->add_option("--kv-budget", insp.kv_budget, "KV-cache memory for the max-context line (default: memory available now)");
+  c_insp->add_option("--numerics", insp.numerics, "exact | official (the cache's element size follows it)")
+      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
 
   ScoreArgs score;
   score.model_dir = def_model;
