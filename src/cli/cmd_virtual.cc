@@ -56,18 +56,26 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
                                 {"scale_fmt", "ue8m0"}, {"weight_block_size", {128, 128}}};
     std::ofstream(fs::path(a.out) / "config.json") << j.dump(2);
   }
-  // Shards of about equal size, tensors in checkpoint order.
-  const size_t per_shard = total / static_cast<size_t>(a.shards) + 1;
+  // Exactly `shards` shards of about equal size, tensors in checkpoint order: a tensor goes to
+  // the shard its middle byte falls in.
+  std::vector<std::vector<size_t>> members(a.shards);
+  {
+    size_t off = 0;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const size_t mid = off + specs[i].bytes() / 2;
+      members[std::min<size_t>(a.shards - 1, mid * static_cast<size_t>(a.shards) / total)].push_back(i);
+      off += specs[i].bytes();
+    }
+  }
   nlohmann::ordered_json index;
   index["metadata"] = {{"total_size", total}};
   index["weight_map"] = nlohmann::ordered_json::object();
-  size_t i = 0;
-  for (int s = 0; s < a.shards && i < specs.size(); ++s) {
+  for (int s = 0; s < a.shards; ++s) {
     char fname[64];
     std::snprintf(fname, sizeof fname, "model-%05d-of-%05d.safetensors", s + 1, a.shards);
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
     size_t off = 0;
-    for (; i < specs.size() && (off < per_shard || s == a.shards - 1); ++i) {
+    for (size_t i : members[s]) {
       const TensorSpec& t = specs[i];
       header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))}, {"shape", t.shape}, {"data_offsets", {off, off + t.bytes()}}};
       index["weight_map"][t.name] = fname;
