@@ -100,6 +100,24 @@ double decode_weight_bytes(const Model& m, int64_t batch) {
   return bytes;
 }
 
+// The MTP layer's weights read by one draft step (its block, eh_proj, norms, head).
+double decode_weight_bytes_mtp(const Model& m, int64_t batch) {
+  const ModelConfig& c = m.config();
+  double bytes = 0;
+  for (const LayerWeights& L : m.weights().mtp) {
+    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
+                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.shared_experts.gate_proj,
+                            &L.shared_experts.up_proj, &L.shared_experts.down_proj, &L.eh_proj, &L.shared_head_head})
+      if (x->data) bytes += double(x->bytes());
+    if (L.moe && !L.experts.empty()) {
+      const double E = c.n_routed_experts, k = c.num_experts_per_tok;
+      const MlpWeights& e = L.experts[0];
+      bytes += E * (1.0 - std::pow(1.0 - k / E, double(batch))) * double(e.gate_proj.bytes() + e.up_proj.bytes() + e.down_proj.bytes());
+    }
+  }
+  return bytes;
+}
+
 // Cache bytes one decode token reads per layer at `context`: the indexer keys of every
 // position, and the latent + k_pe rows it attends to (top-k, or all with dense attention).
 double decode_cache_bytes(const ModelConfig& c, int64_t context, bool dense) {
@@ -203,6 +221,7 @@ int cmd_bench(const BenchArgs& a) {
     double flops = 0;
     for (int64_t i = 0; i < P; ++i) flops += prefill_flops_per_token(*model, double(i + 1));
     rows.push_back(row(name, "prefill", P, 0, P / t, 0, flops, t, m));
+    std::cerr << "prefill " << P << " tokens: " << t << " s\n";
   }
   if (a.phase != "prefill") {
     for (int64_t ctx : contexts)
@@ -221,15 +240,23 @@ int cmd_bench(const BenchArgs& a) {
           batch.tokens.push_back(static_cast<int32_t>((17 + 31 * i) % c.vocab_size));
           batch.seq.push_back(static_cast<int32_t>(i));
         }
+        const bool mtp = a.mtp && !model->weights().mtp.empty();
         auto step = [&] {
-          model->forward(batch, ptrs, false);
+          ForwardResult r = model->forward(batch, ptrs, false);
+          if (mtp) {  // the MTP layer drafts the next token from the main model's last hidden state
+            Batch nb = batch;
+            for (auto& s : caches) s.mtp_length = 0, s.mtp = LayerKV{};
+            model->forward_mtp(nb, r.hidden, ptrs);
+          }
           for (auto& s : caches) s.truncate(ctx);  // the next repetition decodes the same position
         };
-        step();  // warm-up: page in the weights
+        if (a.repeat > 1) step();  // warm-up: page in the weights
         double t = median_seconds(a.repeat, step);
         double bytes = decode_weight_bytes(*model, b) + double(b) * decode_cache_bytes(c, ctx, a.dense_attention);
         double flops = double(b) * prefill_flops_per_token(*model, double(ctx + 1));
-        rows.push_back(row(name, "decode", b, ctx, b / t, bytes, flops, t, m));
+        if (mtp) bytes += decode_weight_bytes_mtp(*model, b);
+        rows.push_back(row(name + (mtp ? "+mtp" : ""), "decode", b, ctx, b / t, bytes, flops, t, m));
+        std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
       }
   }
   out["results"] = rows;

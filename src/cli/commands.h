@@ -54,7 +54,7 @@ struct BenchArgs {
   std::string batches = "1";      // decode batch sizes, comma-separated
   std::string contexts = "0";     // decode context lengths (cached tokens), comma-separated
   int prefill_tokens = 512;
-  bool dense_attention = false, json = false, kernels = false;
+  bool dense_attention = false, json = false, kernels = false, mtp = false;
   int threads = 0, repeat = 3;
   std::string numerics = "exact";
 };
