@@ -123,12 +123,12 @@ HWY_INLINE void RowTile(const float* x, int64_t T, const GemmArgs& a, int64_t j0
 
 // Dequantises rows j0..j0+3, columns [k0, k0 + kn) (kn a multiple of the lane count) into
 // panel[r * kn + k - k0], with exactly the values Tile multiplies (code * 2^-8 * scale * 256).
-template <DType kType>
+template <DType kType, int R>
 HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t kn, float* HWY_RESTRICT panel) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
-  for (int r = 0; r < 4; ++r) {
+  for (int r = 0; r < R; ++r) {
     const int64_t row = a.r0 + j0 + r;
     const uint8_t* w = a.data + row * K * esz;
     auto sv = hn::Set(df, 1.0f);
@@ -143,25 +143,25 @@ HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t 
   }
 }
 
-// 4 rows x TT tokens over one panel chunk; accumulators live in acc[(t * 4 + r) * N].
-template <int TT>
+// R rows x TT tokens over one panel chunk; accumulators live in acc[(t * R + r) * N].
+template <int R, int TT>
 HWY_INLINE void PanelTile(const float* HWY_RESTRICT panel, int64_t kn, const float* HWY_RESTRICT x, int64_t K,
                           int64_t k0, int64_t t0, float* HWY_RESTRICT acc) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  hn::Vec<DF> c[4][TT];
+  hn::Vec<DF> c[R][TT];
   for (int t = 0; t < TT; ++t)
-    for (int r = 0; r < 4; ++r) c[r][t] = hn::LoadU(df, acc + ((t0 + t) * 4 + r) * N);
+    for (int r = 0; r < R; ++r) c[r][t] = hn::LoadU(df, acc + ((t0 + t) * R + r) * N);
   for (int64_t k = 0; k < kn; k += N) {
     hn::Vec<DF> xv[TT];
     for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k0 + k);
-    for (int r = 0; r < 4; ++r) {
+    for (int r = 0; r < R; ++r) {
       const auto w = hn::LoadU(df, panel + r * kn + k);
       for (int t = 0; t < TT; ++t) c[r][t] = hn::MulAdd(w, xv[t], c[r][t]);
     }
   }
   for (int t = 0; t < TT; ++t)
-    for (int r = 0; r < 4; ++r) hn::StoreU(c[r][t], df, acc + ((t0 + t) * 4 + r) * N);
+    for (int r = 0; r < R; ++r) hn::StoreU(c[r][t], df, acc + ((t0 + t) * R + r) * N);
 }
 
 // Prefill-sized products (many tokens): blocked over tokens (x block stays in L2), rows (4)
@@ -170,6 +170,7 @@ HWY_INLINE void PanelTile(const float* HWY_RESTRICT panel, int64_t kn, const flo
 // chunks, which is lossless — so the result equals the small-T path bit for bit.
 template <DType kType>
 void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  constexpr int R = 8;  // rows a panel: each x vector loaded from L2 feeds 8 rows' FMAs
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   const int64_t K = a.cols, kv = K - K % N, KC = 256, TB = 32;
@@ -177,24 +178,24 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
   // The token block is copied with a padded row stride: rows 4 KiB apart would all map to the
   // same L1 sets and evict each other.
   const int64_t Kp = K + 16;
-  std::vector<float> panel(4 * KC), acc(TB * 4 * N), xpack(TB * Kp);
-  const int64_t j_end4 = j_begin + (j_end - j_begin) / 4 * 4;
+  std::vector<float> panel(R * KC), acc(TB * R * N), xpack(TB * Kp);
+  const int64_t j_endR = j_begin + (j_end - j_begin) / R * R;
   for (int64_t tb = 0; tb < T; tb += TB) {
     const int64_t tn = std::min(TB, T - tb);
     for (int64_t t = 0; t < tn; ++t) std::copy_n(x + (tb + t) * K, K, xpack.data() + t * Kp);
     const float* xb = xpack.data();
-    for (int64_t j0 = j_begin; j0 < j_end4; j0 += 4) {
+    for (int64_t j0 = j_begin; j0 < j_endR; j0 += R) {
       std::fill(acc.begin(), acc.end(), 0.0f);
       for (int64_t k0 = 0; k0 < kv; k0 += KC) {
         const int64_t kn = std::min(KC, kv - k0);
-        DequantPanel<kType>(a, j0, k0, kn, panel.data());
+        DequantPanel<kType, R>(a, j0, k0, kn, panel.data());
         int64_t t = 0;
-        for (; t + 4 <= tn; t += 4) PanelTile<4>(panel.data(), kn, xb, Kp, k0, t, acc.data());
-        for (; t < tn; ++t) PanelTile<1>(panel.data(), kn, xb, Kp, k0, t, acc.data());
+        for (; t + 2 <= tn; t += 2) PanelTile<R, 2>(panel.data(), kn, xb, Kp, k0, t, acc.data());
+        for (; t < tn; ++t) PanelTile<R, 1>(panel.data(), kn, xb, Kp, k0, t, acc.data());
       }
       for (int64_t t = 0; t < tn; ++t)
-        for (int r = 0; r < 4; ++r) {
-          float s = hn::GetLane(hn::SumOfLanes(df, hn::LoadU(df, acc.data() + (t * 4 + r) * N)));
+        for (int r = 0; r < R; ++r) {
+          float s = hn::GetLane(hn::SumOfLanes(df, hn::LoadU(df, acc.data() + (t * R + r) * N)));
           const int64_t row = a.r0 + j0 + r;
           const uint8_t* w = a.data + row * K * esz;
           for (int64_t k = kv; k < K; ++k) {
@@ -205,7 +206,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
           y[(tb + t) * a.n + j0 + r] = s;
         }
     }
-    for (int64_t j = j_end4; j < j_end; ++j) RowTile<kType, 1>(x + tb * K, tn, a, j, y + tb * a.n);
+    for (int64_t j = j_endR; j < j_end; ++j) RowTile<kType, 1>(x + tb * K, tn, a, j, y + tb * a.n);
   }
 }
 
