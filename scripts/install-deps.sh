@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake pkg-config git
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libfmt-dev
   libpcre2-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libnuma-dev bubblewrap
+  libnuma-dev bubblewrap bc python3 util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do
