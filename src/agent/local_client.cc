@@ -12,7 +12,8 @@ namespace {
 class LocalClient : public ModelClient {
  public:
   LocalClient(const std::string& dir, const std::string& numerics, const GenerationSettings& gen)
-      : dir_(dir), numerics_(numerics), gen_(gen), engine_(dir, parse_numerics(numerics)) {}
+      : dir_(dir), numerics_(numerics), gen_(gen), engine_(dir, parse_numerics(numerics)),
+        session_(engine_.model().new_cache()) {}
 
   ModelReply complete(const Json& messages, const Json& tools) override {
     Json body = {{"messages", messages}};
@@ -21,15 +22,17 @@ class LocalClient : public ModelClient {
     opt.max_tokens = gen_.max_tokens;
     opt.sampling = gen_.sampling;
     const auto t0 = std::chrono::steady_clock::now();
-    Completion c = engine_.complete(body, gen_.thinking, opt);
+    // Each step re-sends the growing conversation: the KV cache of the previous step is kept
+    // and its common prefix reused, so only the new messages are prefilled.
+    Completion c = engine_.complete(body, gen_.thinking, opt, {}, &session_);
     ModelReply r;
     r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.message = c.message;
     r.finish_reason = c.finish_reason;
     if (!c.parsed) r.parse_error = c.parse_error;
-    r.prompt_tokens = c.stats.prompt_tokens;
+    r.prompt_tokens = static_cast<int64_t>(c.prompt_ids.size());
     r.completion_tokens = c.stats.generated_tokens;
-    r.timings = {{"prefill_s", c.stats.prefill_s}, {"decode_s", c.stats.decode_s},
+    r.timings = {{"cached_prompt_tokens", c.cached_tokens}, {"prefill_s", c.stats.prefill_s}, {"decode_s", c.stats.decode_s},
                  {"prefill_tokens_per_s", c.stats.prefill_tps()}, {"decode_tokens_per_s", c.stats.decode_tps()}};
     return r;
   }
@@ -42,6 +45,7 @@ class LocalClient : public ModelClient {
   std::string dir_, numerics_;
   GenerationSettings gen_;
   LocalEngine engine_;
+  SequenceCache session_;
 };
 
 }  // namespace
