@@ -64,18 +64,23 @@ void SequenceCache::gather_prefix(int layer, int64_t n, float* latent, float* pe
 }
 
 void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const {
-  const int64_t D = pool_->config().index_head_dim, Bt = B();
+  const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
   const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
-  std::vector<float> part(H * Bt);
-  for (int64_t b0 = 0; b0 < n; b0 += Bt) {
-    const int64_t rows = std::min(Bt, n - b0);
-    Matrix keys;
-    keys.dtype = dt;
-    keys.rows = rows;
-    keys.cols = D;
-    keys.data = pool_->ik_rows(blocks_[b0 / Bt], layer);
-    linear(q, H, keys, part.data());
-    for (int64_t h = 0; h < H; ++h) std::copy_n(part.data() + h * rows, rows, hs + h * n + b0);
+  // Blocks are independent: split them across threads (each product is single-threaded).
+#pragma omp parallel if (nblocks > 8)
+  {
+    std::vector<float> part(H * Bt);
+#pragma omp for schedule(static)
+    for (int64_t bi = 0; bi < nblocks; ++bi) {
+      const int64_t b0 = bi * Bt, rows = std::min(Bt, n - b0);
+      Matrix keys;
+      keys.dtype = dt;
+      keys.rows = rows;
+      keys.cols = D;
+      keys.data = pool_->ik_rows(blocks_[bi], layer);
+      linear(q, H, keys, part.data());
+      for (int64_t h = 0; h < H; ++h) std::copy_n(part.data() + h * rows, rows, hs + h * n + b0);
+    }
   }
 }
 
