@@ -186,7 +186,8 @@ int cmd_bench(const BenchArgs& a) {
   m.bw = measure_read_bandwidth_gbs(int64_t(1) << 30, 5);
   m.fma = measure_fma_gflops(3);
   ojson out;
-  out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}, {"simd", simd_target_name()}};
+  out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}, {"simd", simd_target_name()},
+                    {"numa_nodes", numa_nodes()}};
   ojson rows = ojson::array();
   if (a.kernels) kernel_rows(m, a.repeat, rows);
 

@@ -30,6 +30,8 @@ int cmd_serve(const ServeArgs& a) {
   o.port = a.port;
   o.parallel = a.parallel;
   o.ctx_size = a.ctx_size;
+  o.kv_budget_bytes = a.kv_budget.empty() ? 0 : parse_bytes(a.kv_budget, "--kv-budget");
+  o.prefill_chunk = a.prefill_chunk;
   if (a.port < 0 || a.port > 65535) throw Error("--port must be in 0..65535");
   server::Server srv(o);
   const int port = srv.bind();

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "runtime/error.h"
+#include "runtime/threads.h"
 
 #ifndef DSEEK_SOURCE_DIR
 #define DSEEK_SOURCE_DIR ""
@@ -50,6 +51,7 @@ void add_sampling(CLI::App* c, RunArgs& a) {
 
 int main(int argc, char** argv) {
   using namespace dseek::cli;
+  dseek::configure_threads_early();
   CLI::App app{"dseek — DeepSeek-V3.2 inference engine and agent runtime"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dseek 0.1.0");

@@ -1,6 +1,10 @@
 #include "runtime/threads.h"
 
+#include <numa.h>
 #include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <thread>
 
@@ -14,5 +18,17 @@ int set_num_threads(int n) {
 }
 
 int num_threads() { return omp_get_max_threads(); }
+
+int numa_nodes() {
+  if (numa_available() < 0) return 1;
+  return std::max(1, numa_num_configured_nodes());
+}
+
+void configure_threads_early() {
+  if (numa_nodes() > 1) {
+    setenv("OMP_PROC_BIND", "spread", 0);
+    setenv("OMP_PLACES", "cores", 0);
+  }
+}
 
 }  // namespace dseek
