@@ -1,1 +1,168 @@
 #include "server/server.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <ctime>
+#include <filesystem>
+
+#include "runtime/error.h"
+#include "server/chat_completions.h"
+#include "server/completions.h"
+#include "server/errors.h"
+#include "server/metrics.h"
+#include "server/respond.h"
+
+namespace dseek::server {
+
+namespace {
+
+std::string model_name(const std::string& dir) {
+  std::filesystem::path p(dir);
+  while (!p.empty() && p.filename().empty()) p = p.parent_path();
+  std::string n = p.filename().string();
+  return n.empty() ? "dseek" : n;
+}
+
+// Compares without an early exit, so the time does not reveal how much of a key matched.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<size_t>(b.size(), 1)]);
+  return diff == 0 && !b.empty();
+}
+
+// Wraps a route: ApiError and dseek::Error become OpenAI errors; nothing escapes.
+httplib::Server::Handler guarded(ServerState& st, void (*fn)(ServerState&, const httplib::Request&, httplib::Response&)) {
+  return [&st, fn](const httplib::Request& req, httplib::Response& res) {
+    try {
+      if (st.shutting_down) throw ApiError(503, "the server is shutting down", "server_error", {}, "server_shutting_down");
+      fn(st, req, res);
+    } catch (const ApiError& e) {
+      send_error(res, e);
+    } catch (const Error& e) {
+      send_error(res, bad_request(e.what()));
+    } catch (const std::exception& e) {
+      send_error(res, ApiError(500, std::string("internal error: ") + e.what(), "server_error"));
+    }
+  };
+}
+
+nlohmann::json model_json(const ServerState& st) {
+  return {{"id", st.model_id}, {"object", "model"}, {"created", st.created}, {"owned_by", "dseek"}};
+}
+
+void get_models(ServerState& st, const httplib::Request&, httplib::Response& res) {
+  send_json(res, 200, {{"object", "list"}, {"data", nlohmann::json::array({model_json(st)})}});
+}
+
+void get_model(ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  std::string id = req.matches.size() > 1 ? req.matches[1].str() : "";
+  if (id != st.model_id)
+    throw ApiError(404, "The model '" + id + "' does not exist (this server serves '" + st.model_id + "')",
+                   "invalid_request_error", "model", "model_not_found");
+  send_json(res, 200, model_json(st));
+}
+
+void get_health(ServerState& st, const httplib::Request&, httplib::Response& res) {
+  SchedulerMetrics m = st.scheduler->metrics();
+  send_json(res, 200,
+            {{"status", "ok"}, {"model", st.model_id}, {"requests_active", m.requests_active}, {"queue_depth", m.queue_depth}});
+}
+
+void get_metrics(ServerState& st, const httplib::Request&, httplib::Response& res) {
+  res.set_content(prometheus_text(st.http, st.scheduler->metrics(), st.scheduler->ctx_size(), st.model_id),
+                  "text/plain; version=0.0.4");
+}
+
+}  // namespace
+
+Server::Server(const ServerOptions& opt) {
+  if (opt.parallel < 1) throw Error("--parallel must be >= 1");
+  if (opt.ctx_size < 0) throw Error("--ctx-size must be >= 0");
+  ::signal(SIGPIPE, SIG_IGN);  // a client that went away must not kill the server
+  st_.opt = opt;
+  st_.engine = std::make_unique<LocalEngine>(opt.model_dir, opt.numerics);
+  if (opt.prefill_chunk < 1) throw Error("--prefill-chunk must be >= 1");
+  st_.scheduler = std::make_unique<Scheduler>(st_.engine->model(), opt.parallel, opt.ctx_size, opt.kv_budget_bytes,
+                                              opt.prefill_chunk);
+  st_.model_id = model_name(opt.model_dir);
+  st_.created = static_cast<int64_t>(std::time(nullptr));
+  http_ = std::make_unique<httplib::Server>();
+  routes();
+}
+
+Server::~Server() {
+  stop();
+  http_.reset();
+  st_.scheduler.reset();  // cancels whatever is left before the model goes
+}
+
+void Server::routes() {
+  httplib::Server& s = *http_;
+  const int threads = st_.opt.http_threads > 0 ? st_.opt.http_threads : std::max(32, 4 * st_.opt.parallel + 16);
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.set_payload_max_length(st_.opt.max_body_bytes);
+  s.set_tcp_nodelay(true);
+  // Keep-alive clients (Node's agents) reuse their connection. An idle one is closed after
+  // cpp-httplib's 5 s, which also bounds how long a shutdown waits for idle connections.
+  s.set_keep_alive_max_count(1000);
+
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (st_.opt.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string bearer = "Bearer ";
+    if (auth.rfind(bearer, 0) == 0 && same_secret(auth.substr(bearer.size()), st_.opt.api_key))
+      return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, ApiError(401,
+                             auth.empty() ? "Missing API key: send it as `Authorization: Bearer KEY`"
+                                          : "Incorrect API key provided",
+                             "invalid_request_error", {}, "invalid_api_key"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) send_json(res, res.status, error_for_status(res.status, req.method, req.path).to_json());
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, ApiError(500, "internal error", "server_error"));
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { st_.http.count(req.path, res.status); });
+
+  for (const char* p : {"/v1/chat/completions", "/chat/completions"}) s.Post(p, guarded(st_, handle_chat_completions));
+  for (const char* p : {"/v1/completions", "/completions"}) s.Post(p, guarded(st_, handle_completions));
+  for (const char* p : {"/v1/models", "/models"}) s.Get(p, guarded(st_, get_models));
+  s.Get("/v1/models/(.+)", guarded(st_, get_model));
+  s.Get("/health", guarded(st_, get_health));
+  s.Get("/metrics", guarded(st_, get_metrics));
+}
+
+int Server::bind() {
+  int port = st_.opt.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(st_.opt.host);
+  } else if (!http_->bind_to_port(st_.opt.host, port)) {
+    port = -1;
+  }
+  if (port <= 0)
+    throw Error("cannot listen on " + st_.opt.host + ":" + std::to_string(st_.opt.port) + " (address in use or not available)");
+  return port;
+}
+
+void Server::run() {
+  run_active_ = true;
+  if (!st_.shutting_down) http_->listen_after_bind();
+  run_active_ = false;
+}
+
+void Server::stop() {
+  st_.shutting_down = true;
+  // httplib's stop() only reaches a server that is already listening: when run() has been
+  // entered, wait until it listens (or has returned) first.
+  while (run_active_ && !http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  http_->stop();
+}
+
+}  // namespace dseek::server

@@ -1,0 +1,40 @@
+// POST /v1/chat/completions body -> what to generate: the V3.2 prompt and the generation
+// parameters. Validates the OpenAI fields (ApiError 400 naming the field).
+#pragma once
+#include <string>
+
+#include "server/request_fields.h"
+
+namespace dseek::server {
+
+struct ChatPlan {
+  Json render_body;        // {"messages", "tools"?, "response_format"?} for chat::render_request
+  bool thinking = false;   // thinking mode (DeepSeek `thinking`, or chat_template_kwargs.thinking)
+  std::string prompt;      // the rendered prompt, forced_prefix included
+  // tool_choice steering in chat mode: text the completion is made to start with (the
+  // DSML opener and, for a named function, its invoke header). The model continues it;
+  // the message is parsed as if the model had written it. Empty otherwise.
+  std::string forced_prefix;
+  GenParams gen;
+};
+
+// Validates and renders a chat request:
+//  * messages: non-empty; roles system/developer/user/assistant/tool; content a string,
+//    null (system/assistant) or a list of {"type": "text"} parts (joined with "\n");
+//    assistant reasoning_content and tool_calls; tool messages need a tool_call_id that
+//    matches a call of the assistant message they answer (results are put in call order).
+//  * tools, tool_choice: "none" renders no tools (a model that calls one anyway is
+//    reported as it answered); "auto" renders all. In chat mode, "required" starts the
+//    completion with the DSML opener up to the tool name and a named function with its
+//    whole invoke header (all tools rendered, as the model was trained). In thinking mode
+//    the reasoning must come first, so only the rendering steers: a named function is the
+//    only tool rendered, "required" renders all.
+//  * response_format: text, json_object, json_schema (rendered as V3.2 does).
+//  * thinking: `thinking: {"type": "enabled"|"disabled"}`, `chat_template_kwargs.thinking`
+//    (or enable_thinking); off by default.
+//  * logprobs (bool) / top_logprobs (0..20, needs logprobs), plus parse_gen_params.
+// Errors the V3.2 encoder raises (e.g. tool-call arguments that are not a JSON object) are
+// 400 too, with its message.
+ChatPlan parse_chat_request(const Json& body);
+
+}  // namespace dseek::server

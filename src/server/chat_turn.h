@@ -1,0 +1,63 @@
+// The assistant turn of one chat request as it is generated: sampled tokens -> text
+// (UTF-8 safe) -> `stop` sequences -> message deltas (MessageStream), plus the counts and
+// logprobs the response reports. Used alike by the streaming and the non-streaming path,
+// so both give the same message.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/stream.h"
+#include "engine/scheduler.h"
+#include "server/message_stream.h"
+#include "server/stop_matcher.h"
+#include "tokenizer/tokenizer.h"
+
+namespace dseek::server {
+
+class ChatTurn {
+ public:
+  // `forced_prefix`: text the completion starts with (tool_choice steering), parsed as if
+  // generated. `top_logprobs` < 0: no logprobs.
+  ChatTurn(const Tokenizer& tok, bool thinking, std::string call_id_prefix, std::vector<std::string> stop,
+           const std::string& forced_prefix, int top_logprobs);
+
+  // One sampled token; returns the deltas it makes certain.
+  std::vector<chat::Delta> push_token(const TokenEvent& ev);
+  // Completion text directly (tests, and any caller without tokens).
+  std::vector<chat::Delta> push_text(std::string_view text);
+  // The end of generation; returns the remaining deltas. Call once.
+  std::vector<chat::Delta> finish();
+
+  // True once a `stop` sequence ended the text (the caller then stops generating).
+  bool stop_hit() const { return stop_.stopped(); }
+  // "tool_calls" when at least one call was released, else "length" when generation ran
+  // into max_tokens / the context (`sched_reason` "length"), else "stop".
+  std::string finish_reason(const std::string& sched_reason) const;
+
+  int64_t completion_tokens() const { return tokens_; }
+  // Tokens generated before the "</think>" token (all of them if it never came); 0 in
+  // chat mode.
+  int64_t reasoning_tokens() const { return reasoning_tokens_; }
+  // Logprob entries of the tokens pushed since the last call (an empty array when none or
+  // when logprobs were not asked for).
+  nlohmann::json take_logprobs();
+
+ private:
+  std::vector<chat::Delta> push_decoded(std::string_view text);
+
+  const Tokenizer& tok_;
+  StreamDecoder dec_;
+  StopMatcher stop_;
+  MessageStream msg_;
+  std::vector<chat::Delta> pending_;  // deltas of the forced prefix, returned with the first push
+  int top_logprobs_;
+  int32_t think_close_id_;
+  bool in_reasoning_;
+  int64_t tokens_ = 0, reasoning_tokens_ = 0;
+  nlohmann::json logprobs_ = nlohmann::json::array();
+};
+
+}  // namespace dseek::server

@@ -1,0 +1,75 @@
+#include "server/message_stream.h"
+
+#include "chat/literals.h"
+#include "chat/parse.h"
+#include "runtime/error.h"
+
+namespace dseek::server {
+
+namespace lit = chat::lit;
+using Kind = chat::Delta::Kind;
+
+MessageStream::MessageStream(bool thinking, std::string call_id_prefix)
+    : thinking_(thinking), parser_(thinking, std::move(call_id_prefix)) {}
+
+std::vector<chat::Delta> MessageStream::feed(std::string_view text) {
+  text_.append(text);
+  std::vector<chat::Delta> out;
+  route(parser_.feed(text), out);
+  return out;
+}
+
+void MessageStream::route(std::vector<chat::Delta> in, std::vector<chat::Delta>& out) {
+  for (auto& d : in) {
+    if (!holding_ && d.kind == Kind::ToolCallStart) holding_ = true;
+    if (holding_) {
+      held_.push_back(std::move(d));
+      continue;
+    }
+    (d.kind == Kind::Reasoning ? reasoning_bytes_ : content_bytes_) += d.text.size();
+    out.push_back(std::move(d));
+  }
+}
+
+// The text before the first tool call is reasoning ["</think>"] content, then the opener.
+bool MessageStream::block_accepted() const {
+  size_t opener = reasoning_bytes_ + content_bytes_ + (thinking_ ? lit::kThinkClose.size() : 0);
+  if (text_.compare(opener, lit::kOpener.size(), lit::kOpener) != 0) return true;  // not a block: trust the parser
+  size_t close = text_.find(lit::kCallsClose, opener);
+  size_t end = close == std::string::npos ? text_.size() : close + lit::kCallsClose.size();
+  try {
+    chat::parse_completion(std::string_view(text_).substr(0, end), thinking_);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+std::vector<chat::Delta> MessageStream::finish() {
+  std::vector<chat::Delta> out;
+  route(parser_.finish(), out);
+  if (!holding_) return out;
+  if (block_accepted()) {
+    for (auto& d : held_) {
+      if (d.kind == Kind::ToolCallStart) ++released_calls_;
+      out.push_back(std::move(d));
+    }
+  } else {
+    // The whole block, verbatim, as content; the EOS that ended generation is not text.
+    size_t opener = reasoning_bytes_ + content_bytes_ + (thinking_ ? lit::kThinkClose.size() : 0);
+    std::string raw = text_.substr(opener);
+    if (size_t eos = raw.find(lit::kEos); eos != std::string::npos) raw.erase(eos, lit::kEos.size());
+    chat::Delta d;
+    d.kind = Kind::Content;
+    d.text = std::move(raw);
+    out.push_back(std::move(d));
+  }
+  held_.clear();
+  return out;
+}
+
+void apply_deltas(chat::AssistantMessage& msg, const std::vector<chat::Delta>& deltas) {
+  for (const auto& d : deltas) chat::apply_delta(msg, d);
+}
+
+}  // namespace dseek::server
