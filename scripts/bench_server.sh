@@ -26,7 +26,9 @@ cleanup() {
 trap cleanup EXIT
 
 metric() {  # metric NAME PORT -> value
-  curl -s "http://127.0.0.1:$2/metrics" | awk -v n="$1" 'index($1, n "{") == 1 {print $2}'
+  local page
+  page=$(curl -sf "http://127.0.0.1:$2/metrics") || { echo "GET /metrics failed" >&2; exit 1; }
+  awk -v n="$1" 'index($1, n "{") == 1 {print $2}' <<<"$page"
 }
 now() { date +%s.%N; }
 
@@ -40,7 +42,7 @@ for P in 1 2 4; do
   for _ in $(seq 1 600); do grep -q "listening on" "$TMP/err" && break; sleep 0.1; done
   PORT=$(sed -n 's/.*listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$TMP/err")
   [ -n "$PORT" ] || { cat "$TMP/err" >&2; exit 1; }
-  curl -s "http://127.0.0.1:$PORT/v1/completions" -d "$(body 8)" >/dev/null  # warm-up
+  curl -sf "http://127.0.0.1:$PORT/v1/completions" -d "$(body 8)" >/dev/null || { echo "warm-up request failed" >&2; exit 1; }
   TOK0=$(metric dseek_decode_tokens_total "$PORT")
   SEC0=$(metric dseek_decode_seconds_total "$PORT")
   T0=$(now)

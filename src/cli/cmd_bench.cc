@@ -195,7 +195,7 @@ int cmd_bench(const BenchArgs& a) {
   std::string name;
   const Numerics num = parse_numerics(a.numerics);
   if (!a.synthetic.empty()) {
-    if (a.experts < 1) throw Error("--experts must be >= 1");
+    if (a.experts < 1 || a.experts > 256) throw Error("--experts must be in 1..256 (the real model has 256)");
     std::cerr << "building the synthetic real-layer model (" << a.experts << " experts) ...\n";
     model = Model::from_checkpoint(synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer"), num);
     name = "real-layer";

@@ -45,7 +45,8 @@ void print_message(const Completion& c) {
   const bool tty = isatty(2);
   if (!m.reasoning_content.empty())
     std::cerr << (tty ? "\033[2m" : "") << "[reasoning]\n" << m.reasoning_content << (tty ? "\033[0m" : "") << "\n[answer]\n";
-  if (!c.parsed) std::cerr << "[note: the completion is not well-formed V3.2 output (" << c.parse_error << "); shown verbatim]\n";
+  if (!c.parsed && c.finish_reason != "length")
+    std::cerr << "[note: the completion is not well-formed V3.2 output (" << c.parse_error << "); shown verbatim]\n";
   std::cout << m.content;
   if (!m.content.empty() && m.content.back() != '\n') std::cout << "\n";
   for (const auto& tc : m.tool_calls) std::cout << "[tool call] " << tc.name << " " << tc.arguments << "\n";

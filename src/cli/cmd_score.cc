@@ -4,7 +4,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "cli/io_util.h"
 #include "model/model.h"
 #include "runtime/error.h"
 #include "weights/safetensors.h"
@@ -21,15 +24,19 @@ int cmd_score(const ScoreArgs& a) {
     throw Error(a.ids_file + ": not valid JSON: " + e.what());
   }
   if (!j.is_array() || j.empty()) throw Error(a.ids_file + ": expected a non-empty JSON array of token ids");
-  std::vector<int32_t> ids;
-  for (const auto& v : j) {
-    if (!v.is_number_integer()) throw Error(a.ids_file + ": every element must be an integer token id");
-    ids.push_back(v.get<int32_t>());
-  }
   auto model = Model::load(a.model_dir, parse_numerics(a.numerics));
-  const int64_t V = model->config().vocab_size, T = static_cast<int64_t>(ids.size());
-  for (int32_t id : ids)
-    if (id < 0 || id >= V) throw Error(a.ids_file + ": token id " + std::to_string(id) + " out of range [0, " + std::to_string(V) + ")");
+  const int64_t V = model->config().vocab_size;
+  std::vector<int32_t> ids = read_token_ids(j, a.ids_file, V);
+  const int64_t T = static_cast<int64_t>(ids.size());
+  if (T > model->config().max_position_embeddings)
+    throw Error(a.ids_file + ": " + std::to_string(T) + " tokens exceed the model's max_position_embeddings " +
+                std::to_string(model->config().max_position_embeddings));
+  // The output is [T, vocab] fp32: refuse early when it cannot fit in memory.
+  const double need = double(T) * double(V) * 4.0 * 2.0;
+  const double avail = double(sysconf(_SC_AVPHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (avail > 0 && need > avail)
+    throw Error(a.ids_file + ": logits of " + std::to_string(T) + " tokens x " + std::to_string(V) + " vocab need " +
+                std::to_string(need / 1e9) + " GB; " + std::to_string(avail / 1e9) + " GB of memory is available");
   SequenceCache cache = model->new_cache();
   std::vector<SequenceCache*> caches{&cache};
   std::vector<float> logits;

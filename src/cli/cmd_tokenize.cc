@@ -17,12 +17,7 @@ int cmd_tokenize(const TokenizeArgs& a) {
     return 0;
   }
   nlohmann::json j = read_json_file(a.decode_file);
-  if (!j.is_array()) throw Error(a.decode_file + ": expected a JSON array of token ids");
-  std::vector<int32_t> ids;
-  for (const auto& v : j) {
-    if (!v.is_number_integer()) throw Error(a.decode_file + ": every element must be an integer token id");
-    ids.push_back(v.get<int32_t>());
-  }
+  std::vector<int32_t> ids = read_token_ids(j, a.decode_file, static_cast<int64_t>(tok.vocab_size()));
   std::cout << nlohmann::json(tok.decode(ids)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return 0;
 }

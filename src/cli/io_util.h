@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "runtime/error.h"
 
@@ -25,6 +26,24 @@ inline nlohmann::ordered_json read_json_file(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": not valid JSON: " + e.what());
   }
+}
+
+// A JSON array of token ids, each an integer in [0, vocab): errors name the file and index.
+inline std::vector<int32_t> read_token_ids(const nlohmann::json& j, const std::string& file, int64_t vocab) {
+  if (!j.is_array()) throw Error(file + ": expected a JSON array of token ids");
+  std::vector<int32_t> ids;
+  ids.reserve(j.size());
+  for (size_t i = 0; i < j.size(); ++i) {
+    const auto& v = j[i];
+    if (!v.is_number_integer()) throw Error(file + ": element " + std::to_string(i) + " is not an integer token id");
+    const bool neg = v.is_number_unsigned() ? false : v.get<int64_t>() < 0;
+    const uint64_t u = v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(neg ? 0 : v.get<int64_t>());
+    if (neg || u >= static_cast<uint64_t>(vocab))
+      throw Error(file + ": token id " + v.dump() + " (element " + std::to_string(i) + ") out of range [0, " +
+                  std::to_string(vocab) + ")");
+    ids.push_back(static_cast<int32_t>(u));
+  }
+  return ids;
 }
 
 }  // namespace dseek::cli

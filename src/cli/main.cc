@@ -192,6 +192,12 @@ int main(int argc, char** argv) {
   } catch (const dseek::Error& e) {
     std::cerr << "dseek: error: " << e.what() << "\n";
     return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "dseek: error: out of memory (the input needs more memory than this machine has)\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "dseek: error: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "dseek: internal error: " << e.what() << "\n";
     return 2;

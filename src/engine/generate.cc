@@ -17,11 +17,18 @@ std::vector<int32_t> generate(const Model& model, SequenceCache& cache, const st
   GenerateStats st;
   st.prompt_tokens = static_cast<int64_t>(prompt.size());
   std::vector<SequenceCache*> caches{&cache};
-  Batch b;
-  b.tokens = prompt;
-  b.seq.assign(prompt.size(), 0);
   auto t0 = clock::now();
-  ForwardResult r = model.forward(b, caches, false);
+  // Long prompts go in chunks: activations and attention scratch stay bounded, and later
+  // chunks attend to the cache through the sparse (absorbed) path.
+  const size_t kChunk = 2048;
+  ForwardResult r;
+  Batch b;
+  for (size_t p0 = 0; p0 < prompt.size(); p0 += kChunk) {
+    const size_t n = std::min(kChunk, prompt.size() - p0);
+    b.tokens.assign(prompt.begin() + static_cast<int64_t>(p0), prompt.begin() + static_cast<int64_t>(p0 + n));
+    b.seq.assign(n, 0);
+    r = model.forward(b, caches, false);
+  }
   st.prefill_s = std::chrono::duration<double>(clock::now() - t0).count();
   auto t1 = clock::now();
   while (static_cast<int>(out.size()) < opt.max_tokens) {

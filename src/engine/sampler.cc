@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace dseek {
@@ -15,42 +16,49 @@ int32_t argmax(const float* v, int64_t n) {
 
 Sampler::Sampler(const SamplingParams& p) : p_(p), rng_(p.seed ? p.seed : std::random_device{}()) {}
 
-int32_t Sampler::sample(const float* logits, int64_t vocab) {
-  if (p_.temperature <= 0.0f) return argmax(logits, vocab);
-  // Candidates sorted by logit, descending; filters shrink the prefix kept.
+int32_t Sampler::sample(const float* logits_in, int64_t vocab) {
+  // NaN logits never win (std::sort needs a strict weak order).
+  std::vector<float> logits(logits_in, logits_in + vocab);
+  for (auto& v : logits)
+    if (std::isnan(v)) v = -std::numeric_limits<float>::infinity();
+  if (p_.temperature <= 0.0f) return argmax(logits.data(), vocab);
+  const float inv_t = 1.0f / p_.temperature;
+  const float mx = *std::max_element(logits.begin(), logits.end());
+  // Normaliser over the whole vocabulary (before any filter), as the filters are defined.
+  double z = 0;
+  for (int64_t i = 0; i < vocab; ++i) z += std::exp(double(logits[i] - mx) * inv_t);
+  auto by_logit = [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
   std::vector<int32_t> idx(vocab);
   std::iota(idx.begin(), idx.end(), 0);
-  int64_t keep = vocab;
-  if (p_.top_k > 0 && p_.top_k < vocab) keep = p_.top_k;
-  auto by_logit = [logits](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
-  if (keep < vocab) {
-    std::partial_sort(idx.begin(), idx.begin() + keep, idx.end(), by_logit);
-    idx.resize(keep);
-  } else {
-    std::sort(idx.begin(), idx.end(), by_logit);
+  const int64_t limit = p_.top_k > 0 && p_.top_k < vocab ? p_.top_k : vocab;
+  // Sort only the head of the candidates; widen it while top-p still needs more mass.
+  int64_t sorted = std::min<int64_t>(limit, 1024);
+  std::partial_sort(idx.begin(), idx.begin() + sorted, idx.end(), by_logit);
+  while (sorted < limit) {
+    double cum = 0;
+    for (int64_t i = 0; i < sorted; ++i) cum += std::exp(double(logits[idx[i]] - mx) * inv_t) / z;
+    if (p_.top_p < 1.0f && cum >= p_.top_p) break;  // the rest falls outside the nucleus
+    const int64_t next = std::min<int64_t>(limit, sorted * 4);
+    std::partial_sort(idx.begin() + sorted, idx.begin() + next, idx.end(), by_logit);
+    sorted = next;
   }
-  const float inv_t = 1.0f / p_.temperature;
-  const float mx = logits[idx[0]];
-  std::vector<double> prob(idx.size());
-  double sum = 0;
-  for (size_t i = 0; i < idx.size(); ++i) sum += prob[i] = std::exp((logits[idx[i]] - mx) * inv_t);
-  for (auto& p : prob) p /= sum;
-  size_t n = idx.size();
+  const int64_t keep = sorted;
+  std::vector<double> prob(keep);
+  for (int64_t i = 0; i < keep; ++i) prob[i] = std::exp(double(logits[idx[i]] - mx) * inv_t) / z;
+  size_t n = static_cast<size_t>(keep);
   if (p_.min_p > 0.0f) {
     const double thr = p_.min_p * prob[0];
     while (n > 1 && prob[n - 1] < thr) --n;
   }
   if (p_.top_p < 1.0f) {
     double cum = 0;
-    size_t cut = n;
     for (size_t i = 0; i < n; ++i) {
       cum += prob[i];
       if (cum >= p_.top_p) {
-        cut = i + 1;
+        n = i + 1;
         break;
       }
     }
-    n = cut;
   }
   double total = 0;
   for (size_t i = 0; i < n; ++i) total += prob[i];

@@ -194,33 +194,38 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
   kv.gather_prefix(end, lat.data(), pe.data());
   lin(lat.data(), end, L.kv_b_proj, kvb.data());
   const float scale = softmax_scale_, ninf = -std::numeric_limits<float>::infinity();
+  // Queries go in chunks so the score scratch is [chunk, end], not [T, end].
+  const int64_t TC = std::min<int64_t>(T, 256);
 #pragma omp parallel for schedule(dynamic) if (T * end * H * qk > (1 << 20))
   for (int64_t h = 0; h < H; ++h) {
-    std::vector<float> K(end * qk), Vt(dv * end), Q(T * qk), S(T * end), O(T * dv);
+    std::vector<float> K(end * qk), Vt(dv * end), Q(TC * qk), S(TC * end), O(TC * dv);
     for (int64_t j = 0; j < end; ++j) {
       const float* src = kvb.data() + (j * H + h) * (dn + dv);
       std::copy_n(src, dn, K.data() + j * qk);
       std::copy_n(pe.data() + j * dr, dr, K.data() + j * qk + dn);
       for (int64_t d = 0; d < dv; ++d) Vt[d * end + j] = src[dn + d];
     }
-    for (int64_t t = 0; t < T; ++t) std::copy_n(q + (t * H + h) * qk, qk, Q.data() + t * qk);
-    linear(Q.data(), T, f32_matrix(K.data(), end, qk), S.data());
-    for (int64_t t = 0; t < T; ++t) {
-      float* st = S.data() + t * end;
-      std::vector<float> keep(end, ninf);
-      for (int32_t j : sel[t]) {
-        float v = st[j];
-        if (official) v = bf16_round(bf16_round(v) * scale);
-        else v *= scale;
-        keep[j] = v;
+    for (int64_t c0 = 0; c0 < T; c0 += TC) {
+      const int64_t tn = std::min(TC, T - c0);
+      for (int64_t t = 0; t < tn; ++t) std::copy_n(q + ((c0 + t) * H + h) * qk, qk, Q.data() + t * qk);
+      linear(Q.data(), tn, f32_matrix(K.data(), end, qk), S.data());
+      for (int64_t t = 0; t < tn; ++t) {
+        float* st = S.data() + t * end;
+        std::vector<float> keep(end, ninf);
+        for (int32_t j : sel[c0 + t]) {
+          float v = st[j];
+          if (official) v = bf16_round(bf16_round(v) * scale);
+          else v *= scale;
+          keep[j] = v;
+        }
+        softmax(keep.data(), end);
+        bf(keep.data(), end);
+        std::copy(keep.begin(), keep.end(), st);
       }
-      softmax(keep.data(), end);
-      bf(keep.data(), end);
-      std::copy(keep.begin(), keep.end(), st);
+      linear(S.data(), tn, f32_matrix(Vt.data(), dv, end), O.data());
+      bf(O.data(), tn * dv);
+      for (int64_t t = 0; t < tn; ++t) std::copy_n(O.data() + t * dv, dv, o + ((c0 + t) * H + h) * dv);
     }
-    linear(S.data(), T, f32_matrix(Vt.data(), dv, end), O.data());
-    bf(O.data(), T * dv);
-    for (int64_t t = 0; t < T; ++t) std::copy_n(O.data() + t * dv, dv, o + (t * H + h) * dv);
   }
 }
 

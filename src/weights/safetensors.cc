@@ -148,17 +148,24 @@ void write_safetensors(const std::string& path, const std::vector<TensorData>& t
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot open for writing");
+    if (!out) throw Error(path + ": cannot open for writing (" + std::strerror(errno) + ")");
     uint64_t n = h.size();
     out.write(reinterpret_cast<const char*>(&n), 8);
     out.write(h.data(), static_cast<std::streamsize>(h.size()));
     for (const auto& t : tensors)
       out.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
-    if (!out) throw Error(path + ": write failed");
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw Error(path + ": write failed");
+    }
   }
-  // Rename so a reader never sees a half-written file.
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw Error(path + ": cannot rename from " + tmp + ": " + std::strerror(errno));
+  // Rename so a reader never sees a half-written file; on failure nothing is left behind.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write the file there: " + std::strerror(e));
+  }
 }
 
 }  // namespace dseek
