@@ -74,6 +74,7 @@ class Scheduler {
   void cancel(uint64_t id);
   SchedulerMetrics metrics() const;
   int64_t ctx_size() const { return ctx_size_; }
+  const KvPool& pool() const { return *pool_; }
   const Model& model() const { return model_; }
 
  private:
