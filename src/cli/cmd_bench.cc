@@ -128,12 +128,14 @@ double decode_cache_bytes(const ModelConfig& c, int64_t context, bool dense) {
   return per_layer * c.num_hidden_layers;
 }
 
-// FLOPs of one prefill token: 2 x the active matrix parameters (router, k routed experts,
-// shared) plus attention over `context` positions (MHA form: q.k and p.v over qk/v dims).
+// FLOPs of one token through the layers: 2 x the active matrix parameters (router, k routed
+// experts, shared) plus attention over `context` positions (q.k and p.v over qk/v dims). The
+// head is added by the caller: once a prefill (only the last row's logits are computed),
+// once a decoded token.
 double prefill_flops_per_token(const Model& m, double context) {
   const ModelConfig& c = m.config();
   const ModelWeights& w = m.weights();
-  double params = double(w.lm_head.rows * w.lm_head.cols);
+  double params = 0;
   for (const LayerWeights& L : w.layers) {
     for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
                             &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj,
@@ -221,6 +223,7 @@ int cmd_bench(const BenchArgs& a) {
     double t = median_seconds(a.repeat, once);
     double flops = 0;
     for (int64_t i = 0; i < P; ++i) flops += prefill_flops_per_token(*model, double(i + 1));
+    flops += 2.0 * double(model->weights().lm_head.rows * model->weights().lm_head.cols);
     rows.push_back(row(name, "prefill", P, 0, P / t, 0, flops, t, m));
     std::cerr << "prefill " << P << " tokens: " << t << " s\n";
   }
@@ -254,7 +257,8 @@ int cmd_bench(const BenchArgs& a) {
         if (a.repeat > 1) step();  // warm-up: page in the weights
         double t = median_seconds(a.repeat, step);
         double bytes = decode_weight_bytes(*model, b) + double(b) * decode_cache_bytes(c, ctx, a.dense_attention);
-        double flops = double(b) * prefill_flops_per_token(*model, double(ctx + 1));
+        double flops = double(b) * (prefill_flops_per_token(*model, double(ctx + 1)) +
+                                    2.0 * double(model->weights().lm_head.rows * model->weights().lm_head.cols));
         if (mtp) bytes += decode_weight_bytes_mtp(*model, b);
         rows.push_back(row(name + (mtp ? "+mtp" : ""), "decode", b, ctx, b / t, bytes, flops, t, m));
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
