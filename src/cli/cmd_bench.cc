@@ -78,6 +78,14 @@ ojson row(const std::string& name, const char* phase, int64_t batch, int64_t con
   return r;
 }
 
+// The matrices of a layer every token reads (all but the routed experts); unbound ones
+// (absent in this layer) have no data. MTP layers add eh_proj and their head.
+std::vector<const Matrix*> always_read(const LayerWeights& L) {
+  return {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b, &L.idx_wk,
+          &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj, &L.shared_experts.gate_proj,
+          &L.shared_experts.up_proj, &L.shared_experts.down_proj, &L.eh_proj, &L.shared_head_head};
+}
+
 // Weight bytes a decode step reads: every non-expert matrix of each layer, the routed experts
 // the batch selects (k a token; for b tokens the expected number of distinct experts), the
 // embedding rows and the head.
@@ -86,9 +94,7 @@ double decode_weight_bytes(const Model& m, int64_t batch) {
   const ModelWeights& w = m.weights();
   double bytes = double(w.lm_head.bytes()) + double(batch) * w.embed_tokens.cols * dtype_size(w.embed_tokens.dtype);
   for (const LayerWeights& L : w.layers) {
-    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
-                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj,
-                            &L.shared_experts.gate_proj, &L.shared_experts.up_proj, &L.shared_experts.down_proj})
+    for (const Matrix* x : always_read(L))
       if (x->data) bytes += double(x->bytes());
     if (L.moe && !L.experts.empty()) {
       const double E = c.n_routed_experts, k = c.num_experts_per_tok;
@@ -105,9 +111,7 @@ double decode_weight_bytes_mtp(const Model& m, int64_t batch) {
   const ModelConfig& c = m.config();
   double bytes = 0;
   for (const LayerWeights& L : m.weights().mtp) {
-    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
-                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.shared_experts.gate_proj,
-                            &L.shared_experts.up_proj, &L.shared_experts.down_proj, &L.eh_proj, &L.shared_head_head})
+    for (const Matrix* x : always_read(L))
       if (x->data) bytes += double(x->bytes());
     if (L.moe && !L.experts.empty()) {
       const double E = c.n_routed_experts, k = c.num_experts_per_tok;
@@ -137,9 +141,7 @@ double prefill_flops_per_token(const Model& m, double context) {
   const ModelWeights& w = m.weights();
   double params = 0;
   for (const LayerWeights& L : w.layers) {
-    for (const Matrix* x : {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b,
-                            &L.idx_wk, &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj,
-                            &L.shared_experts.gate_proj, &L.shared_experts.up_proj, &L.shared_experts.down_proj})
+    for (const Matrix* x : always_read(L))
       if (x->data) params += double(x->rows * x->cols);
     if (L.moe && !L.experts.empty())
       params += double(c.num_experts_per_tok) * 3.0 * L.experts[0].gate_proj.rows * L.experts[0].gate_proj.cols;
