@@ -1,6 +1,8 @@
 // Reading golden tensors (../shared/fixtures layout) for the parity tests.
 #pragma once
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -67,6 +69,17 @@ inline int64_t argmax_row(const float* v, int64_t n) {
   for (int64_t i = 1; i < n; ++i)
     if (v[i] > v[b]) b = i;
   return b;
+}
+
+// The golden gap between the k-th and (k+1)-th largest index score of a query row (scores of
+// positions 0..n-1), relative to the row's max |score|: how near a tie the k-th choice was.
+inline float relative_topk_gap(const float* row, int64_t n, size_t k) {
+  std::vector<float> sorted(row, row + n);
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  float mx = 0;
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, std::fabs(row[i]));
+  if (k == 0 || k >= sorted.size() || mx == 0) return 1e30f;
+  return (sorted[k - 1] - sorted[k]) / mx;
 }
 
 }  // namespace dseek::test
