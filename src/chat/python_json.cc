@@ -1,5 +1,6 @@
 // Python-compatible JSON decoding and printing (CHAT_FORMAT.md section 8).
 #include "chat/python_json.h"
+#include "runtime/utf8_encode.h"
 
 #include <charconv>
 #include <cmath>
@@ -13,25 +14,6 @@ namespace {
 
 constexpr int kMaxDepth = 1000;       // Python's default recursion limit, roughly
 constexpr size_t kMaxIntDigits = 4300;  // Python 3.11's int <-> str digit limit
-
-// Appends code point `cp` as UTF-8.
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // strtod in the "C" locale whatever the process locale is. Unlike std::from_chars it
 // returns ±inf / 0.0 on overflow / underflow, as Python's float() does.

@@ -1,5 +1,7 @@
 #include "tokenizer/utf8.h"
 
+#include "runtime/utf8_encode.h"
+
 #include <cstdint>
 
 namespace dseek::utf8 {
@@ -78,22 +80,6 @@ size_t stable_prefix(std::string_view bytes) {
   return i;
 }
 
-void append_code_point(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+void append_code_point(char32_t cp, std::string& out) { dseek::append_utf8(out, cp); }
 
 }  // namespace dseek::utf8
