@@ -54,6 +54,25 @@ BENCHMARK(BM_fp8_linear)->ArgNames({"rows", "cols", "T"})
     ->Args({24576, 1536, 512})   // q_b_proj, prefill
     ->Unit(benchmark::kMicrosecond);
 
+// The prefill GEMM (vectorised over tokens) at prefill shapes.
+void BM_fp8_prefill(benchmark::State& st) {
+  const int64_t rows = st.range(0), cols = st.range(1), T = st.range(2);
+  Fp8Weights w(rows, cols);
+  std::vector<float> x(T * cols, 0.5f), y(T * rows);
+  for (auto _ : st) {
+    linear_prefill(x.data(), T, w.m, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(w.m.bytes()));
+  st.SetItemsProcessed(st.iterations() * 2 * rows * cols * T);
+}
+BENCHMARK(BM_fp8_prefill)->ArgNames({"rows", "cols", "T"})
+    ->Args({4096, 7168, 512})    // bench's kernel:fp8_gemm shape
+    ->Args({7168, 2048, 512})    // expert down, prefill
+    ->Args({2048, 7168, 16})     // expert gate, 16 tokens routed to it
+    ->Args({24576, 1536, 512})   // q_b_proj, prefill
+    ->Unit(benchmark::kMicrosecond);
+
 void BM_bf16_lm_head(benchmark::State& st) {  // 129280 x 7168 BF16, one token
   const int64_t rows = 129280, cols = 7168;
   std::vector<uint16_t> w(rows * cols, 0x3c00);

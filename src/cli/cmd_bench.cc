@@ -165,7 +165,7 @@ void kernel_rows(const Machine& m, int repeat, ojson& rows) {
     double t = median_seconds(repeat, [&] { linear(x.data(), 1, W, y.data()); });
     rows.push_back(row("kernel:fp8_matvec", "decode", 1, 0, 1.0 / t, double(W.bytes()), 2.0 * R * K, t, m));
   }
-  // FP8 GEMM at 512 tokens (a prefill batch): compute-bound.
+  // FP8 GEMM at 512 tokens (a prefill batch, the prefill GEMM): compute-bound.
   {
     const int64_t R = 4096, K = 7168, T = 512;
     std::vector<uint8_t> w(R * K);
@@ -173,8 +173,8 @@ void kernel_rows(const Machine& m, int repeat, ojson& rows) {
     for (int64_t i = 0; i < R * K; ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
     Matrix W{DType::F8_E4M3, R, K, w.data(), s.data(), "bench"};
     std::vector<float> x(T * K, 0.25f), y(T * R);
-    linear(x.data(), T, W, y.data());
-    double t = median_seconds(repeat, [&] { linear(x.data(), T, W, y.data()); });
+    linear_prefill(x.data(), T, W, y.data());
+    double t = median_seconds(repeat, [&] { linear_prefill(x.data(), T, W, y.data()); });
     rows.push_back(row("kernel:fp8_gemm", "prefill", T, 0, T / t, double(W.bytes()), 2.0 * T * R * K, t, m));
   }
 }

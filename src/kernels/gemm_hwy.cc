@@ -12,6 +12,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 
@@ -64,6 +65,7 @@ HWY_INLINE float ScalarW(const uint8_t* w, int64_t k) {
 }
 
 // R rows x TT tokens tile; one accumulator vector per (row, token).
+constexpr int64_t kPrefetchBytes = 1024;
 template <DType kType, int R, int TT>
 HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a, int64_t j0, int64_t t0,
                        float* HWY_RESTRICT y) {
@@ -84,10 +86,20 @@ HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a
   hn::Vec<DF> sv[R];
   for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, 1.0f);
   const int64_t kv = K - K % N;
+  const int64_t row_bytes = K * esz;
   for (int64_t k = 0; k < kv; k += N) {
-    if constexpr (kType == DType::F8_E4M3) {
-      if (k % 128 == 0)
+    if (k % 128 == 0) {
+      if constexpr (kType == DType::F8_E4M3)
         for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, srow[r][k / 128] * 256.0f);
+      // Decode streams the weights once from memory: each row asks for its next 128 columns'
+      // lines a fixed distance ahead, continuing into the same row of the next tile near its
+      // end (rows are contiguous, so short rows would otherwise prefetch what is in flight).
+      if constexpr (TT <= 2) {
+        const int64_t at = k * esz + kPrefetchBytes;
+        const int64_t ahead = at < row_bytes ? at : at + (R - 1) * row_bytes;
+        for (int r = 0; r < R; ++r)
+          for (int64_t l = 0; l < 2 * esz; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
+      }
     }
     hn::Vec<DF> xv[TT];
     for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k);
@@ -217,6 +229,8 @@ void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t
     return;
   }
   int64_t j = j_begin;
+  if (T == 1)
+    for (; j + 8 <= j_end; j += 8) RowTile<kType, 8>(x, T, a, j, y);
   for (; j + 4 <= j_end; j += 4) RowTile<kType, 4>(x, T, a, j, y);
   for (; j < j_end; ++j) RowTile<kType, 1>(x, T, a, j, y);
 }

@@ -19,6 +19,14 @@ struct GemmArgs {
 
 // y[t * n + j] = sum_k x[t * cols + k] * W[r0 + j, k] for j in [j_begin, j_end), t < T.
 void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y);
+// Prefill GEMM (gemm_prefill_hwy.cc): tokens are first packed into tiles of
+// prefill_token_tile() tokens, xt [tiles, cols, tile] (prefill_packed_floats(T, cols) floats;
+// the pack of tiles [tile_begin, tile_end) can be split across threads), then
+// prefill_gemm_rows computes y[t * n + j] for j in [j_begin, j_end), t < T.
+int64_t prefill_token_tile();
+int64_t prefill_packed_floats(int64_t T, int64_t cols);
+void prefill_pack_tokens(const float* x, int64_t T, int64_t cols, int64_t tile_begin, int64_t tile_end, float* xt);
+void prefill_gemm_rows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y);
 // y[c] += sum_j a[j] * W[r0 + j, c] for c < cols (rows r0 .. r0+n-1).
 void axpy_rows(const float* a, int64_t n, const GemmArgs& w, float* y);
 float simd_dot(const float* a, const float* b, int64_t n);

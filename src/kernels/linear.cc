@@ -54,6 +54,47 @@ void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, in
   }
 }
 
+void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
+  if (n < 0) n = W.rows - r0;
+  if (T <= 0 || n <= 0) return;
+  const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
+  const int64_t NR = prefill_token_tile(), tiles = (T + NR - 1) / NR;
+  // The packed tokens are reused across calls of this thread (the largest is a few MB).
+  thread_local std::vector<float> xt;
+  xt.resize(static_cast<size_t>(prefill_packed_floats(T, W.cols)));
+  float* xp = xt.data();
+  const double work = static_cast<double>(n) * W.cols * T;
+  // Rows split across threads in blocks of 32; the result does not depend on the split.
+  const int64_t blocks = (n + 31) / 32;
+#pragma omp parallel if (work > (1 << 22))
+  {
+    const int nt = omp_get_num_threads(), id = omp_get_thread_num();
+    prefill_pack_tokens(x, T, W.cols, tiles * id / nt, tiles * (id + 1) / nt, xp);
+#pragma omp barrier
+    const int64_t b = blocks * id / nt * 32, e = std::min(n, blocks * (id + 1) / nt * 32);
+    if (b < e) prefill_gemm_rows(xp, T, a, b, e, y);
+  }
+}
+
+void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* prefill_rows) {
+  int64_t np = 0;
+  if (prefill_rows)
+    for (int64_t t = 0; t < T; ++t) np += prefill_rows[t] != 0;
+  if (np == 0) return linear(x, T, W, y);
+  if (np == T) return linear_prefill(x, T, W, y);
+  // Mixed (a prompt chunk batched with decode tokens): each group gathered, run, scattered.
+  const int64_t K = W.cols, n = W.rows;
+  std::vector<float> xs(T * K), ys(T * n);
+  std::vector<int64_t> order;
+  for (int pass = 1; pass >= 0; --pass)
+    for (int64_t t = 0; t < T; ++t)
+      if ((prefill_rows[t] != 0) == (pass == 1)) order.push_back(t);
+  for (int64_t i = 0; i < T; ++i) std::copy_n(x + order[i] * K, K, xs.data() + i * K);
+  linear_prefill(xs.data(), np, W, ys.data());
+  linear(xs.data() + np * K, T - np, W, ys.data() + np * n);
+  for (int64_t i = 0; i < T; ++i) std::copy_n(ys.data() + i * n, n, y + order[i] * n);
+}
+
 void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
   if (n < 0) n = W.rows - r0;
   const int64_t K = W.cols, B = Matrix::kBlock, nb = W.scale_cols();

@@ -12,6 +12,16 @@ namespace dseek {
 // for the output rows [r0, r0 + n) (n < 0: all rows from r0). Multi-threaded over rows.
 void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
 
+// The same product with the prefill GEMM (vectorised over tokens): per output element one
+// sequential fp32 FMA chain over the columns, independent of T, so a prompt token's result does
+// not depend on the batch. Differs from linear() in rounding only; decode tokens use linear()
+// so that batched decode equals single-sequence decode bit for bit.
+void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
+
+// Rows t with prefill_rows[t] != 0 through linear_prefill, the others through linear()
+// (prefill_rows null: all through linear()). Each row's result depends only on its own path.
+void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* prefill_rows);
+
 // The plain scalar loop nest (decode 128 columns, dot, scale): the test oracle for linear().
 void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
 

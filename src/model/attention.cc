@@ -51,7 +51,7 @@ struct KvAccess {
   }
   void index_dots(const float* q, int64_t H, int64_t n, float* hs) const {
     if (!plain) return sc->index_dots(layer, q, H, n, hs);
-    linear(q, H, f32_matrix(plain->ik.data(), n, D), hs);
+    linear_prefill(q, H, f32_matrix(plain->ik.data(), n, D), hs);
   }
 };
 
@@ -63,16 +63,18 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
   const bool pow2 = c.scale_fmt == "ue8m0";
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim,
                 dv = c.v_head_dim, C = c.kv_lora_rank, QL = c.q_lora_rank, qk = dn + dr;
+  const std::vector<uint8_t> gemm = gemm_rows(seq_of_rows(runs, N));
+  const uint8_t* gm = gemm.data();
   std::vector<int64_t> pos(N);
   for (const Run& r : runs)
     for (int64_t i = 0; i < r.count; ++i) pos[r.begin + i] = r.start_pos + i;
 
   // --- q path: q_a_proj -> q_a_layernorm -> q_b_proj; RoPE (interleaved) on q_pe.
   std::vector<float> qr(N * QL), q(N * H * qk);
-  lin(x, N, L.q_a_proj, qr.data());
+  lin(x, N, L.q_a_proj, qr.data(), gm);
   rmsnorm(qr.data(), N, QL, L.q_a_layernorm.data(), c.rms_norm_eps, qr.data());
   bf(qr.data(), N * QL);
-  lin(qr.data(), N, L.q_b_proj, q.data());
+  lin(qr.data(), N, L.q_b_proj, q.data(), gm);
   for (int64_t i = 0; i < N; ++i)
     for (int64_t h = 0; h < H; ++h) {
       float* qp = q.data() + (i * H + h) * qk + dn;
@@ -82,7 +84,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
 
   // --- kv path: kv_a_proj_with_mqa -> [latent | k_pe]; kv_a_layernorm on the latent.
   std::vector<float> kva(N * (C + dr)), kvn(N * C), kpe(N * dr);
-  lin(x, N, L.kv_a_proj_with_mqa, kva.data());
+  lin(x, N, L.kv_a_proj_with_mqa, kva.data(), gm);
   for (int64_t i = 0; i < N; ++i) {
     std::copy_n(kva.data() + i * (C + dr), C, kvn.data() + i * C);
     std::copy_n(kva.data() + i * (C + dr) + C, dr, kpe.data() + i * dr);
@@ -100,14 +102,14 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
     iq.resize(N * Hi * Di);
     ik.resize(N * Di);
     iw.resize(N * Hi);
-    lin(qr.data(), N, L.idx_wq_b, iq.data());
+    lin(qr.data(), N, L.idx_wq_b, iq.data(), gm);
     for (int64_t i = 0; i < N; ++i)
       for (int64_t h = 0; h < Hi; ++h) {
         float* p = iq.data() + (i * Hi + h) * Di;
         rope_.apply(p, pos[i], false);  // rotate-half on the first dr dims (REPORT trap 1)
         bf(p, dr);
       }
-    lin(x, N, L.idx_wk, ik.data());
+    lin(x, N, L.idx_wk, ik.data(), gm);
     layernorm(ik.data(), N, Di, L.idx_k_norm_weight.data(), L.idx_k_norm_bias.data(), 1e-6f, ik.data());
     bf(ik.data(), N * Di);
     for (int64_t i = 0; i < N; ++i) {
@@ -122,7 +124,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
       act_qdq(iq.data(), N * Hi, Di, pow2);
       act_qdq(ik.data(), N, Di, pow2);
     }
-    linear(x, N, L.idx_weights_proj, iw.data());  // fp32 in both numerics
+    linear_mixed(x, N, L.idx_weights_proj, iw.data(), gm);  // fp32 in both numerics
     const float wscale = static_cast<float>(1.0 / std::sqrt(double(Hi)) / std::sqrt(double(Di)));
     for (auto& v : iw) v *= wscale;
   }
@@ -178,7 +180,7 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
                       o.data() + (r.begin + t) * H * dv);
     }
   }
-  lin(o.data(), N, L.o_proj, out);
+  lin(o.data(), N, L.o_proj, out, gm);
 }
 
 // Prefill (MHA form): every cached latent is expanded to per-head [k_nope | v] with
@@ -192,7 +194,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
                 qk = dn + dr;
   std::vector<float> kvb(end * H * (dn + dv)), lat(end * c.kv_lora_rank), pe(end * dr);
   kv.gather_prefix(end, lat.data(), pe.data());
-  lin(lat.data(), end, L.kv_b_proj, kvb.data());
+  lin(lat.data(), end, L.kv_b_proj, kvb.data(), std::vector<uint8_t>(end, end >= kPrefillGemmRows).data());
   const float scale = softmax_scale_, ninf = -std::numeric_limits<float>::infinity();
   // Queries go in chunks so the score scratch is [chunk, end], not [T, end].
   const int64_t TC = std::min<int64_t>(T, 256);
@@ -208,7 +210,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
     for (int64_t c0 = 0; c0 < T; c0 += TC) {
       const int64_t tn = std::min(TC, T - c0);
       for (int64_t t = 0; t < tn; ++t) std::copy_n(q + ((c0 + t) * H + h) * qk, qk, Q.data() + t * qk);
-      linear(Q.data(), tn, f32_matrix(K.data(), end, qk), S.data());
+      linear_prefill(Q.data(), tn, f32_matrix(K.data(), end, qk), S.data());
       for (int64_t t = 0; t < tn; ++t) {
         float* st = S.data() + t * end;
         std::vector<float> keep(end, ninf);
@@ -222,7 +224,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
         bf(keep.data(), end);
         std::copy(keep.begin(), keep.end(), st);
       }
-      linear(S.data(), tn, f32_matrix(Vt.data(), dv, end), O.data());
+      linear_prefill(S.data(), tn, f32_matrix(Vt.data(), dv, end), O.data());
       bf(O.data(), tn * dv);
       for (int64_t t = 0; t < tn; ++t) std::copy_n(O.data() + t * dv, dv, o + ((c0 + t) * H + h) * dv);
     }
@@ -259,8 +261,10 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
   kv.gather(sel.data(), n, G.data(), GP.data());
   for (int64_t k = 0; k < n; ++k)
     for (int64_t cc = 0; cc < C; ++cc) GT[cc * n + k] = G[k * C + cc];
-  linear(qa.data(), H, f32_matrix(G.data(), n, C), sn.data());
-  linear(qp.data(), H, f32_matrix(GP.data(), n, dr), sp.data());
+  // Heads are the "tokens" of these products: one token's attention, its result independent
+  // of any batch, so the prefill GEMM serves decode here too.
+  linear_prefill(qa.data(), H, f32_matrix(G.data(), n, C), sn.data());
+  linear_prefill(qp.data(), H, f32_matrix(GP.data(), n, dr), sp.data());
   const float scale = softmax_scale_;
   for (int64_t h = 0; h < H; ++h) {
     float* s = sn.data() + h * n;
@@ -273,7 +277,7 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
     softmax(s, n);
     bf(s, n);
   }
-  linear(sn.data(), H, f32_matrix(GT.data(), C, n), olat.data());
+  linear_prefill(sn.data(), H, f32_matrix(GT.data(), C, n), olat.data());
   bf(olat.data(), H * C);
   for (int64_t h = 0; h < H; ++h) linear(olat.data() + h * C, 1, L.kv_b_proj, o + h * dv, h * (dn + dv) + dn, dv);
   bf(o, H * dv);

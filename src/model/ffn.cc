@@ -12,27 +12,30 @@
 
 namespace dseek {
 
-void Model::mlp(const MlpWeights& m, const float* x, int64_t T, float* out) const {
+void Model::mlp(const MlpWeights& m, const float* x, int64_t T, const uint8_t* gemm, float* out) const {
   const int64_t I = m.gate_proj.rows;
   std::vector<float> g(T * I), u(T * I);
-  lin(x, T, m.gate_proj, g.data());
-  lin(x, T, m.up_proj, u.data());
+  lin(x, T, m.gate_proj, g.data(), gemm);
+  lin(x, T, m.up_proj, u.data(), gemm);
   swiglu(g.data(), u.data(), T * I);
   bf(g.data(), T * I);
-  lin(g.data(), T, m.down_proj, out);
+  lin(g.data(), T, m.down_proj, out, gemm);
 }
 
-void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float* out, Trace* trace) const {
+void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs, float* out,
+                Trace* trace) const {
   const ModelConfig& c = config();
   const int64_t D = c.hidden_size;
+  const std::vector<int32_t> seq = seq_of_rows(runs, N);
+  const std::vector<uint8_t> gemm = gemm_rows(seq);
   if (!L.moe) {
-    mlp(L.mlp, x, N, out);
+    mlp(L.mlp, x, N, gemm.data(), out);
     return;
   }
   const int64_t E = c.n_routed_experts;
   // Router: fp32 logits in both numerics.
   std::vector<float> scores(N * E);
-  linear(x, N, L.gate, scores.data());
+  linear_mixed(x, N, L.gate, scores.data(), gemm.data());
   std::vector<std::vector<int32_t>> rows_of(E);  // tokens routed to each expert
   std::vector<std::vector<float>> wts_of(E);
   if (trace) trace->experts[tag].assign(N, {});
@@ -57,8 +60,12 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float
     const int64_t T = static_cast<int64_t>(rows.size());
     xe.resize(T * D);
     ye.resize(T * D);
-    for (int64_t t = 0; t < T; ++t) std::copy_n(x + rows[t] * D, D, xe.data() + t * D);
-    mlp(L.experts[e], xe.data(), T, ye.data());
+    std::vector<int32_t> seq_e(T);
+    for (int64_t t = 0; t < T; ++t) {
+      std::copy_n(x + rows[t] * D, D, xe.data() + t * D);
+      seq_e[t] = seq[rows[t]];
+    }
+    mlp(L.experts[e], xe.data(), T, gemm_rows(seq_e).data(), ye.data());
     for (int64_t t = 0; t < T; ++t) {
       float* o = out + rows[t] * D;
       const float w = wts_of[e][t];
@@ -67,7 +74,7 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, float
   }
   if (L.has_shared) {
     ye.resize(N * D);
-    mlp(L.shared_experts, x, N, ye.data());
+    mlp(L.shared_experts, x, N, gemm.data(), ye.data());
     for (int64_t i = 0; i < N * D; ++i) out[i] += ye[i];
   }
   bf(out, N * D);

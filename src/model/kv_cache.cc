@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/gemm_hwy.h"
 #include "kernels/linear.h"
 
 namespace dseek {
@@ -66,6 +67,10 @@ void SequenceCache::gather_prefix(int layer, int64_t n, float* latent, float* pe
 void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const {
   const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
   const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
+  // The prefill GEMM with the heads as its tokens (per score one sequential chain over the
+  // head dim): the queries are packed once, then each block of keys is one product.
+  std::vector<float> qt(prefill_packed_floats(H, D));
+  prefill_pack_tokens(q, H, D, 0, (H + prefill_token_tile() - 1) / prefill_token_tile(), qt.data());
   // Blocks are independent: split them across threads (each product is single-threaded).
 #pragma omp parallel if (nblocks > 8)
   {
@@ -73,12 +78,8 @@ void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, 
 #pragma omp for schedule(static)
     for (int64_t bi = 0; bi < nblocks; ++bi) {
       const int64_t b0 = bi * Bt, rows = std::min(Bt, n - b0);
-      Matrix keys;
-      keys.dtype = dt;
-      keys.rows = rows;
-      keys.cols = D;
-      keys.data = pool_->ik_rows(blocks_[bi], layer);
-      linear(q, H, keys, part.data());
+      const GemmArgs keys{dt, pool_->ik_rows(blocks_[bi], layer), nullptr, D, 0, rows};
+      prefill_gemm_rows(qt.data(), H, keys, 0, rows, part.data());
       for (int64_t h = 0; h < H; ++h) std::copy_n(part.data() + h * rows, rows, hs + h * n + b0);
     }
   }

@@ -40,14 +40,28 @@ void Model::bf(float* x, int64_t n) const {
   if (numerics_ == Numerics::Official) round_bf16(x, n);
 }
 
-void Model::lin(const float* x, int64_t T, const Matrix& W, float* y) const {
+std::vector<int32_t> Model::seq_of_rows(const std::vector<Run>& runs, int64_t N) {
+  std::vector<int32_t> s(N);
+  for (const Run& r : runs) std::fill_n(s.begin() + r.begin, r.count, r.seq);
+  return s;
+}
+
+std::vector<uint8_t> Model::gemm_rows(const std::vector<int32_t>& seq_of_row) {
+  std::map<int32_t, int64_t> count;
+  for (int32_t s : seq_of_row) ++count[s];
+  std::vector<uint8_t> g(seq_of_row.size());
+  for (size_t i = 0; i < g.size(); ++i) g[i] = count[seq_of_row[i]] >= kPrefillGemmRows;
+  return g;
+}
+
+void Model::lin(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* gemm) const {
   if (numerics_ == Numerics::Official && W.dtype == DType::F8_E4M3) {
     // fp8_gemm: the bf16 input is quantised per 1x128 block, the output materialised in bf16.
     std::vector<float> xq(x, x + T * W.cols);
     act_qdq(xq.data(), T, W.cols, config().scale_fmt == "ue8m0");
-    linear(xq.data(), T, W, y);
+    linear_mixed(xq.data(), T, W, y, gemm);
   } else {
-    linear(x, T, W, y);
+    linear_mixed(x, T, W, y, gemm);
   }
   bf(y, T * W.rows);
 }
@@ -110,7 +124,7 @@ void Model::block(const LayerWeights& L, int tag, std::vector<float>& h, std::ve
   bf(residual.data(), N * D);
   rmsnorm(s.data(), N, D, L.post_attention_layernorm.data(), c.rms_norm_eps, x.data());
   bf(x.data(), N * D);
-  ffn(L, tag, x.data(), N, h.data(), trace);
+  ffn(L, tag, x.data(), N, runs, h.data(), trace);
   if (trace) {
     std::string p = "layer" + std::to_string(tag) + ".";
     trace->tensors[p + "attn_out"] = a;
@@ -157,7 +171,11 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
     std::copy_n(out.hidden.data() + out.logit_rows[i] * D, D, rows.data() + i * D);
   out.logits.resize(out.logit_rows.size() * c.vocab_size);
   // lm_head runs in fp32 in both numerics (logits are fp32).
-  linear(rows.data(), static_cast<int64_t>(out.logit_rows.size()), w_.lm_head, out.logits.data());
+  // Scoring (all_logits) takes each token's row path; a sampled row, the decode kernels.
+  std::vector<uint8_t> gemm;
+  if (all_logits) gemm = gemm_rows(seq_of_rows(runs, N));
+  linear_mixed(rows.data(), static_cast<int64_t>(out.logit_rows.size()), w_.lm_head, out.logits.data(),
+               all_logits ? gemm.data() : nullptr);
   return out;
 }
 
@@ -180,7 +198,7 @@ std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vecto
     std::copy_n(e.data() + i * D, D, cat.data() + i * 2 * D);
     std::copy_n(hn.data() + i * D, D, cat.data() + i * 2 * D + D);
   }
-  lin(cat.data(), N, L.eh_proj, h.data());
+  lin(cat.data(), N, L.eh_proj, h.data(), gemm_rows(seq_of_rows(runs, N)).data());
   block(L, c.num_hidden_layers, h, residual, true, runs, caches, true, trace);
   for (const Run& r : runs) caches[r.seq]->mtp_length = r.start_pos + r.count;
   for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];

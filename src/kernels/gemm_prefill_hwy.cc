@@ -1,0 +1,200 @@
+// Prefill GEMM: y = x W^T for many tokens, vectorised over tokens (Goto/BLIS-style blocking),
+// dispatched at run time like gemm_hwy.cc.
+//
+// The decode kernels vectorise along k (each weight row is read once, as a stream), which a
+// matrix-vector product needs but which forces a horizontal sum per output and leaves the
+// product load-bound. Here the activations are transposed once per call into tiles of NR
+// tokens ([K][NR] floats), a micro-panel of MR weight rows is dequantised once per KC columns
+// into L1, and the micro-kernel broadcasts one weight and multiplies it into NR tokens: MR x NR
+// outputs stay in registers, 2 vector loads + MR broadcasts feed 2 MR FMAs.
+//
+// Per output element the result is one sequential fp32 FMA chain over k = 0 .. K-1, whatever
+// T, the tiles or the thread split, so a token's prefill result does not depend on what it was
+// batched with. (It differs from the decode chain in rounding only.)
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/gemm_prefill_hwy.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/gemm_hwy.h"
+
+#include <algorithm>
+#include <vector>
+
+HWY_BEFORE_NAMESPACE();
+namespace dseek {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+
+// Register blocking: MR weight rows x 2 vectors of tokens. 16-register x86 targets fit 6 x 2
+// accumulators, 32-register targets 14 x 2 (+ 2 token vectors + 1 broadcast).
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+constexpr int kMR = 14, kNV = 2;
+#else
+constexpr int kMR = 14, kNV = 2;
+#endif
+constexpr int64_t kKC = 256;  // columns a micro-panel: MR x KC floats stay in L1
+constexpr int64_t kWS = kKC + 16;  // its row stride: rows 1 KiB apart would share L1 sets
+
+int64_t TokenTile() { return kNV * static_cast<int64_t>(hn::Lanes(DF())); }
+
+int64_t PackedFloats(int64_t T, int64_t K) {
+  const int64_t NR = TokenTile();
+  return (T + NR - 1) / NR * NR * K;
+}
+
+// xt[(tile * K + k) * NR + i] = x[(tile * NR + i) * K + k]; tokens past T are zero.
+void PackTokens(const float* x, int64_t T, int64_t K, int64_t tile_begin, int64_t tile_end, float* xt) {
+  const int64_t NR = TokenTile();
+  for (int64_t tile = tile_begin; tile < tile_end; ++tile) {
+    float* dst = xt + tile * K * NR;
+    for (int64_t i = 0; i < NR; ++i) {
+      const int64_t t = tile * NR + i;
+      if (t < T) {
+        const float* src = x + t * K;
+        for (int64_t k = 0; k < K; ++k) dst[k * NR + i] = src[k];
+      } else {
+        for (int64_t k = 0; k < K; ++k) dst[k * NR + i] = 0.0f;
+      }
+    }
+  }
+}
+
+// Dequantises rows [row0, row0 + rows) (rows <= MR; missing rows zero), columns [k0, k0 + kn),
+// into wp[r * kWS + k - k0]: the same fp32 values the decode kernels multiply
+// (FP8: e4m3(code) * weight_scale_inv, exact before the product).
+template <DType kType>
+void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t kn, float* HWY_RESTRICT wp) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  const int64_t K = a.cols, nb = (K + 127) / 128;
+  const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  for (int r = 0; r < kMR; ++r) {
+    float* dst = wp + r * kWS;
+    if (r >= rows) {
+      std::fill(dst, dst + kn, 0.0f);
+      continue;
+    }
+    const int64_t row = a.r0 + row0 + r;
+    const uint8_t* w = a.data + row * K * esz;
+    int64_t k = k0;
+    if constexpr (kType == DType::F8_E4M3) {
+      const hn::Rebind<int8_t, DF> di8;
+      const hn::Rebind<int16_t, DF> di16;
+      const hn::Rebind<hwy::float16_t, DF> df16;
+      const float* srow = a.scale + (row / 128) * nb;
+      // Same widening as gemm_hwy.cc LoadW: e4m3 -> fp16 bits (value * 2^-8) -> fp32.
+      for (; k + N <= k0 + kn; k += N) {
+        if ((k / 128) != ((k + N - 1) / 128)) break;  // a vector straddling scale blocks
+        const auto b = hn::PromoteTo(di16, hn::LoadU(di8, reinterpret_cast<const int8_t*>(w) + k));
+        const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(di16, static_cast<int16_t>(0xBF80)));
+        const auto v = hn::PromoteTo(df, hn::BitCast(df16, h));
+        hn::StoreU(hn::Mul(v, hn::Set(df, srow[k / 128] * 256.0f)), df, dst + (k - k0));
+      }
+      for (; k < k0 + kn; ++k) dst[k - k0] = (kE4M3Table[w[k]] * (1.0f / 256.0f)) * (srow[k / 128] * 256.0f);
+    } else if constexpr (kType == DType::BF16) {
+      const hn::Rebind<uint16_t, DF> du16;
+      const hn::Rebind<uint32_t, DF> du32;
+      for (; k + N <= k0 + kn; k += N) {
+        const auto v = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(w) + k));
+        hn::StoreU(hn::BitCast(df, hn::ShiftLeft<16>(v)), df, dst + (k - k0));
+      }
+      for (; k < k0 + kn; ++k) {
+        uint16_t b;
+        std::memcpy(&b, w + 2 * k, 2);
+        dst[k - k0] = bf16_to_f32(b);
+      }
+    } else {
+      std::memcpy(dst, w + k0 * 4, kn * 4);
+    }
+  }
+}
+
+// c[r * NR + i] (+)= sum_{k < kn} wp[r * kWS + k] * xt[k * NR + i], r < MR, i < NR.
+template <int MR>
+HWY_INLINE void Micro(const float* HWY_RESTRICT wp, const float* HWY_RESTRICT xt, int64_t kn, bool first,
+                      float* HWY_RESTRICT c) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df));
+  hn::Vec<DF> acc[MR][kNV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < kNV; ++v) acc[r][v] = first ? hn::Zero(df) : hn::LoadU(df, c + (r * kNV + v) * N);
+  for (int64_t k = 0; k < kn; ++k) {
+    hn::Vec<DF> xv[kNV];
+    for (int v = 0; v < kNV; ++v) xv[v] = hn::LoadU(df, xt + (k * kNV + v) * N);
+    for (int r = 0; r < MR; ++r) {
+      const auto b = hn::Set(df, wp[r * kWS + k]);
+      for (int v = 0; v < kNV; ++v) acc[r][v] = hn::MulAdd(b, xv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < kNV; ++v) hn::StoreU(acc[r][v], df, c + (r * kNV + v) * N);
+}
+
+// Output rows [j_begin, j_end) for all T tokens, from the packed tokens xt.
+template <DType kType>
+void PrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  const int64_t NR = TokenTile(), K = a.cols;
+  const int64_t tiles = (T + NR - 1) / NR;
+  // Rows a block: the accumulators of all tokens (block x T) are parked in cbuf between
+  // column chunks; block x KC dequantised weights in wbuf.
+  constexpr int64_t kRowTiles = 8;
+  const int64_t NC = kMR * kRowTiles;
+  // Scratch kept per thread: products over small key blocks come thousands of times a step.
+  thread_local std::vector<float> wbuf, cbuf;
+  wbuf.resize(kRowTiles * kMR * kWS);
+  cbuf.resize(kRowTiles * tiles * kMR * NR);
+  for (int64_t jc = j_begin; jc < j_end; jc += NC) {
+    const int64_t nrows = std::min(NC, j_end - jc), rtiles = (nrows + kMR - 1) / kMR;
+    for (int64_t k0 = 0; k0 < K; k0 += kKC) {
+      const int64_t kn = std::min(kKC, K - k0);
+      for (int64_t rt = 0; rt < rtiles; ++rt)
+        PackRows<kType>(a, jc + rt * kMR, std::min<int64_t>(kMR, nrows - rt * kMR), k0, kn,
+                        wbuf.data() + rt * kMR * kWS);
+      for (int64_t tile = 0; tile < tiles; ++tile) {
+        const float* xtile = xt + (tile * K + k0) * NR;
+        for (int64_t rt = 0; rt < rtiles; ++rt)
+          Micro<kMR>(wbuf.data() + rt * kMR * kWS, xtile, kn, k0 == 0,
+                     cbuf.data() + (rt * tiles + tile) * kMR * NR);
+      }
+    }
+    for (int64_t rt = 0; rt < rtiles; ++rt)
+      for (int64_t tile = 0; tile < tiles; ++tile) {
+        const float* c = cbuf.data() + (rt * tiles + tile) * kMR * NR;
+        const int64_t rows = std::min<int64_t>(kMR, nrows - rt * kMR), toks = std::min(NR, T - tile * NR);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t i = 0; i < toks; ++i) y[(tile * NR + i) * a.n + jc + rt * kMR + r] = c[r * NR + i];
+      }
+  }
+}
+
+void GemmPrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  switch (a.dtype) {
+    case DType::F8_E4M3: PrefillRows<DType::F8_E4M3>(xt, T, a, j_begin, j_end, y); break;
+    case DType::BF16: PrefillRows<DType::BF16>(xt, T, a, j_begin, j_end, y); break;
+    default: PrefillRows<DType::F32>(xt, T, a, j_begin, j_end, y); break;
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace dseek
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace dseek {
+HWY_EXPORT(PackedFloats);
+HWY_EXPORT(TokenTile);
+HWY_EXPORT(PackTokens);
+HWY_EXPORT(GemmPrefillRows);
+
+int64_t prefill_token_tile() { return HWY_DYNAMIC_DISPATCH(TokenTile)(); }
+int64_t prefill_packed_floats(int64_t T, int64_t K) { return HWY_DYNAMIC_DISPATCH(PackedFloats)(T, K); }
+void prefill_pack_tokens(const float* x, int64_t T, int64_t K, int64_t tile_begin, int64_t tile_end, float* xt) {
+  HWY_DYNAMIC_DISPATCH(PackTokens)(x, T, K, tile_begin, tile_end, xt);
+}
+void prefill_gemm_rows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  HWY_DYNAMIC_DISPATCH(GemmPrefillRows)(xt, T, a, j_begin, j_end, y);
+}
+}  // namespace dseek
+#endif
