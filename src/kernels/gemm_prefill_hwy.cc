@@ -14,6 +14,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_prefill_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 
@@ -78,6 +79,9 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
     }
     const int64_t row = a.r0 + row0 + r;
     const uint8_t* w = a.data + row * K * esz;
+    // The weights come from memory in short runs (KC columns of each row), too short for the
+    // hardware prefetcher: request this row's run two column chunks ahead.
+    for (int64_t b = (k0 + 2 * kKC) * esz; b < std::min(K, k0 + 3 * kKC) * esz; b += 64) hwy::Prefetch(w + b);
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
       const hn::Rebind<int8_t, DF> di8;

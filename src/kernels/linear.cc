@@ -74,6 +74,8 @@ void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_
     const int64_t b = blocks * id / nt * 32, e = std::min(n, blocks * (id + 1) / nt * 32);
     if (b < e) prefill_gemm_rows(xp, T, a, b, e, y);
   }
+  // Keep the usual few MB; give back what a long context's attention product needed.
+  if (xt.capacity() > (size_t(4) << 20)) std::vector<float>().swap(xt);  // 16 MB
 }
 
 void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* prefill_rows) {

@@ -253,6 +253,9 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim, dv = c.v_head_dim,
                 qk = dn + dr, C = c.kv_lora_rank, n = static_cast<int64_t>(sel.size());
   std::vector<float> qa(H * C, 0.0f), qp(H * dr), G(n * C), GP(n * dr), GT(C * n), sn(H * n), sp(H * n), olat(H * C);
+  // Heads are independent: W_UK and W_UV (kv_b_proj, 16.8M weights a layer at full size) are
+  // read by all threads, not by one.
+#pragma omp parallel for schedule(static)
   for (int64_t h = 0; h < H; ++h) {
     accumulate_rows(q + h * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data() + h * C);
     std::copy_n(q + h * qk + dn, dr, qp.data() + h * dr);
@@ -279,6 +282,7 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
   }
   linear_prefill(sn.data(), H, f32_matrix(GT.data(), C, n), olat.data());
   bf(olat.data(), H * C);
+#pragma omp parallel for schedule(static)
   for (int64_t h = 0; h < H; ++h) linear(olat.data() + h * C, 1, L.kv_b_proj, o + h * dv, h * (dn + dv) + dn, dv);
   bf(o, H * dv);
 }
