@@ -3,6 +3,7 @@
 //   build/dseek_kernel_bench --benchmark_filter=fp8 --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -52,6 +53,32 @@ BENCHMARK(BM_fp8_linear)->ArgNames({"rows", "cols", "T"})
     ->Args({2048, 7168, 4})      // expert gate, batch of 4
     ->Args({7168, 2048, 512})    // expert down, prefill
     ->Args({24576, 1536, 512})   // q_b_proj, prefill
+    ->Unit(benchmark::kMicrosecond);
+
+// Decode from memory: enough copies of the matrix to exceed the caches (>= 1 GiB), a
+// different copy each call, as the layers and experts of a decode step are read.
+void BM_fp8_matvec_cold(benchmark::State& st) {
+  const int64_t rows = st.range(0), cols = st.range(1);
+  const int64_t copies = std::max<int64_t>(1, ((int64_t(1) << 30) + rows * cols - 1) / (rows * cols));
+  std::vector<uint8_t> codes(copies * rows * cols);
+  for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
+  std::vector<float> scale(((rows + 127) / 128) * ((cols + 127) / 128), 1.0f / 256);
+  std::vector<float> x(cols, 0.5f), y(rows);
+  int64_t c = 0;
+  for (auto _ : st) {
+    Matrix m{DType::F8_E4M3, rows, cols, codes.data() + c * rows * cols, scale.data(), "w"};
+    linear(x.data(), 1, m, y.data());
+    benchmark::DoNotOptimize(y.data());
+    c = (c + 1) % copies;
+  }
+  st.SetBytesProcessed(st.iterations() * rows * cols);
+}
+BENCHMARK(BM_fp8_matvec_cold)->ArgNames({"rows", "cols"})
+    ->Args({2048, 7168})    // expert gate/up
+    ->Args({7168, 2048})    // expert down
+    ->Args({24576, 1536})   // q_b_proj
+    ->Args({7168, 16384})   // o_proj
+    ->Args({32768, 32768})  // dseek bench's kernel:fp8_matvec
     ->Unit(benchmark::kMicrosecond);
 
 // The prefill GEMM (vectorised over tokens) at prefill shapes.

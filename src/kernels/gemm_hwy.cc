@@ -64,49 +64,102 @@ HWY_INLINE float ScalarW(const uint8_t* w, int64_t k) {
   }
 }
 
+// Two vectors of FP8 weights (2N codes) as fp32 (value * 2^-8, exactly LoadW's values): one
+// widening, shift and mask serve 2N codes, which matters because decode is close to bound
+// by these conversions as well as by memory.
+HWY_INLINE void LoadF8x2(DF df, const uint8_t* w, int64_t k, hn::Vec<DF>& w0, hn::Vec<DF>& w1) {
+#if HWY_TARGET == HWY_SCALAR
+  w0 = LoadW<DType::F8_E4M3>(df, w, k);
+  w1 = LoadW<DType::F8_E4M3>(df, w, k + 1);
+#else
+  const hn::Repartition<int16_t, DF> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::Half<decltype(d16)> d16h;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  const auto b = hn::PromoteTo(d16, hn::LoadU(d8, reinterpret_cast<const int8_t*>(w) + k));
+  const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(d16, static_cast<int16_t>(0xBF80)));
+  w0 = hn::PromoteTo(df, hn::BitCast(df16, hn::LowerHalf(d16h, h)));
+  w1 = hn::PromoteTo(df, hn::BitCast(df16, hn::UpperHalf(d16h, h)));
+#endif
+}
+
 // R rows x TT tokens tile; one accumulator vector per (row, token).
+// The decode chain of an output element: lane-wise FMAs over k (lane l takes k = l mod N).
+// FP8: within each 128-column scale block the lanes accumulate the unscaled products, then
+// acc = blk * (scale * 256) + acc once a block — the block scale is applied per block, as
+// DeepSeek's fp8_gemm does, not per weight. Then a fixed lane reduction, then the columns
+// past the last full vector one by one. PanelRows computes exactly this chain.
 constexpr int64_t kPrefetchBytes = 1024;
 template <DType kType, int R, int TT>
 HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a, int64_t j0, int64_t t0,
                        float* HWY_RESTRICT y) {
+  constexpr bool kF8 = kType == DType::F8_E4M3;
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  const int64_t K = a.cols, esz = kF8 ? 1 : (kType == DType::BF16 ? 2 : 4);
   const int64_t nb = (K + 127) / 128;
   const uint8_t* rows[R];
   const float* srow[R];
   for (int r = 0; r < R; ++r) {
     const int64_t row = a.r0 + j0 + r;
     rows[r] = a.data + row * K * esz;
-    srow[r] = kType == DType::F8_E4M3 ? a.scale + (row / 128) * nb : nullptr;
+    srow[r] = kF8 ? a.scale + (row / 128) * nb : nullptr;
   }
   hn::Vec<DF> acc[R][TT];
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
-  hn::Vec<DF> sv[R];
-  for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, 1.0f);
   const int64_t kv = K - K % N;
   const int64_t row_bytes = K * esz;
-  for (int64_t k = 0; k < kv; k += N) {
-    if (k % 128 == 0) {
-      if constexpr (kType == DType::F8_E4M3)
-        for (int r = 0; r < R; ++r) sv[r] = hn::Set(df, srow[r][k / 128] * 256.0f);
-      // Decode streams the weights once from memory: each row asks for its next 128 columns'
-      // lines a fixed distance ahead, continuing into the same row of the next tile near its
-      // end (rows are contiguous, so short rows would otherwise prefetch what is in flight).
-      if constexpr (TT <= 2) {
-        const int64_t at = k * esz + kPrefetchBytes;
-        const int64_t ahead = at < row_bytes ? at : at + (R - 1) * row_bytes;
-        for (int r = 0; r < R; ++r)
-          for (int64_t l = 0; l < 2 * esz; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
-      }
+  for (int64_t k0 = 0; k0 < kv; k0 += 128) {
+    const int64_t kend = std::min<int64_t>(k0 + 128, kv);
+    // Decode streams the weights once from memory: each row asks for its next 128 columns'
+    // lines a fixed distance ahead, continuing into the same row of the next tile near its
+    // end (rows are contiguous, so short rows would otherwise prefetch what is in flight).
+    if constexpr (TT <= 2) {
+      const int64_t at = k0 * esz + kPrefetchBytes;
+      const int64_t ahead = at < row_bytes ? at : at + (R - 1) * row_bytes;
+      for (int r = 0; r < R; ++r)
+        for (int64_t l = 0; l < 2 * esz; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
     }
-    hn::Vec<DF> xv[TT];
-    for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k);
-    for (int r = 0; r < R; ++r) {
-      auto w = LoadW<kType>(df, rows[r], k);
-      if constexpr (kType == DType::F8_E4M3) w = hn::Mul(w, sv[r]);
-      for (int t = 0; t < TT; ++t) acc[r][t] = hn::MulAdd(w, xv[t], acc[r][t]);
+    if constexpr (kF8) {
+      hn::Vec<DF> blk[R][TT];
+      for (int r = 0; r < R; ++r)
+        for (int t = 0; t < TT; ++t) blk[r][t] = hn::Zero(df);
+      int64_t k = k0;
+      for (; k + 2 * N <= kend; k += 2 * N) {
+        hn::Vec<DF> x0[TT], x1[TT];
+        for (int t = 0; t < TT; ++t) {
+          x0[t] = hn::LoadU(df, x + (t0 + t) * K + k);
+          x1[t] = hn::LoadU(df, x + (t0 + t) * K + k + N);
+        }
+        for (int r = 0; r < R; ++r) {
+          hn::Vec<DF> w0, w1;
+          LoadF8x2(df, rows[r], k, w0, w1);
+          for (int t = 0; t < TT; ++t) blk[r][t] = hn::MulAdd(w0, x0[t], blk[r][t]);
+          for (int t = 0; t < TT; ++t) blk[r][t] = hn::MulAdd(w1, x1[t], blk[r][t]);
+        }
+      }
+      for (; k < kend; k += N) {
+        hn::Vec<DF> xv[TT];
+        for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k);
+        for (int r = 0; r < R; ++r) {
+          const auto w = LoadW<kType>(df, rows[r], k);
+          for (int t = 0; t < TT; ++t) blk[r][t] = hn::MulAdd(w, xv[t], blk[r][t]);
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        const auto sv = hn::Set(df, srow[r][k0 / 128] * 256.0f);
+        for (int t = 0; t < TT; ++t) acc[r][t] = hn::MulAdd(blk[r][t], sv, acc[r][t]);
+      }
+    } else {
+      for (int64_t k = k0; k < kend; k += N) {
+        hn::Vec<DF> xv[TT];
+        for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k);
+        for (int r = 0; r < R; ++r) {
+          const auto w = LoadW<kType>(df, rows[r], k);
+          for (int t = 0; t < TT; ++t) acc[r][t] = hn::MulAdd(w, xv[t], acc[r][t]);
+        }
+      }
     }
   }
   for (int r = 0; r < R; ++r)
@@ -114,7 +167,7 @@ HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a
       float s = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
       for (int64_t k = kv; k < K; ++k) {
         float w = ScalarW<kType>(rows[r], k);
-        if constexpr (kType == DType::F8_E4M3) w *= srow[r][k / 128] * 256.0f;
+        if constexpr (kF8) w *= srow[r][k / 128] * 256.0f;
         s += w * x[(t0 + t) * K + k];
       }
       y[(t0 + t) * a.n + j0 + r] = s;
@@ -133,37 +186,31 @@ HWY_INLINE void RowTile(const float* x, int64_t T, const GemmArgs& a, int64_t j0
   }
 }
 
-// Dequantises rows j0..j0+3, columns [k0, k0 + kn) (kn a multiple of the lane count) into
-// panel[r * kn + k - k0], with exactly the values Tile multiplies (code * 2^-8 * scale * 256).
+// Dequantises rows j0..j0+R-1, columns [k0, k0 + kn) (kn a multiple of the lane count) into
+// panel[r * kn + k - k0], with exactly the values Tile multiplies (FP8: code * 2^-8; the block
+// scale is applied to the block's accumulators, so a chunk never spans two scale blocks).
 template <DType kType, int R>
 HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t kn, float* HWY_RESTRICT panel) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
+  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
   for (int r = 0; r < R; ++r) {
-    const int64_t row = a.r0 + j0 + r;
-    const uint8_t* w = a.data + row * K * esz;
-    auto sv = hn::Set(df, 1.0f);
-    for (int64_t k = k0; k < k0 + kn; k += N) {
-      auto v = LoadW<kType>(df, w, k);
-      if constexpr (kType == DType::F8_E4M3) {
-        if (k == k0 || k % 128 == 0) sv = hn::Set(df, a.scale[(row / 128) * nb + k / 128] * 256.0f);
-        v = hn::Mul(v, sv);
-      }
-      hn::StoreU(v, df, panel + r * kn + (k - k0));
-    }
+    const uint8_t* w = a.data + (a.r0 + j0 + r) * K * esz;
+    for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, panel + r * kn + (k - k0));
   }
 }
 
 // R rows x TT tokens over one panel chunk; accumulators live in acc[(t * R + r) * N].
+// scale (FP8): per row, the chunk's block scale * 256 — the chunk's products are summed from
+// zero and added as acc = sum * scale + acc, as Tile does per 128-column block.
 template <int R, int TT>
 HWY_INLINE void PanelTile(const float* HWY_RESTRICT panel, int64_t kn, const float* HWY_RESTRICT x, int64_t K,
-                          int64_t k0, int64_t t0, float* HWY_RESTRICT acc) {
+                          int64_t k0, int64_t t0, const float* scale, float* HWY_RESTRICT acc) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   hn::Vec<DF> c[R][TT];
   for (int t = 0; t < TT; ++t)
-    for (int r = 0; r < R; ++r) c[r][t] = hn::LoadU(df, acc + ((t0 + t) * R + r) * N);
+    for (int r = 0; r < R; ++r) c[r][t] = scale ? hn::Zero(df) : hn::LoadU(df, acc + ((t0 + t) * R + r) * N);
   for (int64_t k = 0; k < kn; k += N) {
     hn::Vec<DF> xv[TT];
     for (int t = 0; t < TT; ++t) xv[t] = hn::LoadU(df, x + (t0 + t) * K + k0 + k);
@@ -173,7 +220,10 @@ HWY_INLINE void PanelTile(const float* HWY_RESTRICT panel, int64_t kn, const flo
     }
   }
   for (int t = 0; t < TT; ++t)
-    for (int r = 0; r < R; ++r) hn::StoreU(c[r][t], df, acc + ((t0 + t) * R + r) * N);
+    for (int r = 0; r < R; ++r) {
+      float* p = acc + ((t0 + t) * R + r) * N;
+      hn::StoreU(scale ? hn::MulAdd(c[r][t], hn::Set(df, scale[r]), hn::LoadU(df, p)) : c[r][t], df, p);
+    }
 }
 
 // Prefill-sized products (many tokens): blocked over tokens (x block stays in L2), rows (4)
@@ -185,7 +235,8 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
   constexpr int R = 8;  // rows a panel: each x vector loaded from L2 feeds 8 rows' FMAs
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, kv = K - K % N, KC = 256, TB = 32;
+  // FP8 chunks are the 128-column scale blocks.
+  const int64_t K = a.cols, kv = K - K % N, KC = kType == DType::F8_E4M3 ? 128 : 256, TB = 32;
   const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
   // The token block is copied with a padded row stride: rows 4 KiB apart would all map to the
   // same L1 sets and evict each other.
@@ -201,9 +252,13 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
       for (int64_t k0 = 0; k0 < kv; k0 += KC) {
         const int64_t kn = std::min(KC, kv - k0);
         DequantPanel<kType, R>(a, j0, k0, kn, panel.data());
+        float scl[R];
+        if constexpr (kType == DType::F8_E4M3)
+          for (int r = 0; r < R; ++r) scl[r] = a.scale[((a.r0 + j0 + r) / 128) * nb + k0 / 128] * 256.0f;
+        const float* sp = kType == DType::F8_E4M3 ? scl : nullptr;
         int64_t t = 0;
-        for (; t + 2 <= tn; t += 2) PanelTile<R, 2>(panel.data(), kn, xb, Kp, k0, t, acc.data());
-        for (; t < tn; ++t) PanelTile<R, 1>(panel.data(), kn, xb, Kp, k0, t, acc.data());
+        for (; t + 2 <= tn; t += 2) PanelTile<R, 2>(panel.data(), kn, xb, Kp, k0, t, sp, acc.data());
+        for (; t < tn; ++t) PanelTile<R, 1>(panel.data(), kn, xb, Kp, k0, t, sp, acc.data());
       }
       for (int64_t t = 0; t < tn; ++t)
         for (int r = 0; r < R; ++r) {
