@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -58,12 +59,38 @@ double median_seconds(int repeat, F&& f) {
 }
 
 struct Machine {
-  double bw = 0, fma = 0;
+  double bw = 0, fma = 0;  // best readings: the limits
   int threads = 1;
+  std::unique_ptr<ReadBandwidthProbe> probe;
 };
 
+// Bandwidth-bound rows on a shared machine: each timed run sits between two read-bandwidth
+// passes. The passes raise the machine's best reading (the limit every row's pct_bw is taken
+// against, once all rows are done); each run's (bytes / run time) / (the better of its two
+// passes) gives pct_bw_paired, a check that cancels drifts in the machine's load.
+// Returns {median seconds, median paired percent}.
+template <class F>
+std::pair<double, double> median_paired(int repeat, Machine& m, double bytes, F&& f) {
+  std::vector<double> t, pct;
+  double before = m.probe->pass_gbs();
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    const double after = m.probe->pass_gbs();
+    const double bw = std::max(before, after);
+    m.bw = std::max(m.bw, bw);
+    pct.push_back(std::min(100.0, 100.0 * bytes / t.back() / 1e9 / bw));
+    before = after;
+  }
+  std::sort(t.begin(), t.end());
+  std::sort(pct.begin(), pct.end());
+  return {t[t.size() / 2], pct[pct.size() / 2]};
+}
+
+// pct_bw is filled in at the end, against the best bandwidth reading of the whole run.
 ojson row(const std::string& name, const char* phase, int64_t batch, int64_t context, double tps, double bytes,
-          double flops, double secs, const Machine& m) {
+          double flops, double secs, const Machine& m, double pct_bw_paired = -1) {
   ojson r;
   r["name"] = name;
   r["phase"] = phase;
@@ -73,8 +100,9 @@ ojson row(const std::string& name, const char* phase, int64_t batch, int64_t con
   r["seconds"] = secs;
   r["gbs"] = bytes / secs / 1e9;
   r["gflops"] = flops / secs / 1e9;
-  r["pct_bw"] = std::min(100.0, 100.0 * bytes / secs / 1e9 / m.bw);
+  r["pct_bw"] = 0.0;
   r["pct_fma"] = std::min(100.0, 100.0 * flops / secs / 1e9 / m.fma);
+  if (pct_bw_paired >= 0) r["pct_bw_paired"] = pct_bw_paired;
   return r;
 }
 
@@ -151,7 +179,7 @@ double prefill_flops_per_token(const Model& m, double context) {
   return 2.0 * params + attn * c.num_hidden_layers;
 }
 
-void kernel_rows(const Machine& m, int repeat, ojson& rows) {
+void kernel_rows(Machine& m, int repeat, ojson& rows) {
   // FP8 matrix-vector over 1 GiB of weights (far beyond the caches): bandwidth-bound.
   {
     const int64_t R = 32768, K = 32768;
@@ -162,8 +190,8 @@ void kernel_rows(const Machine& m, int repeat, ojson& rows) {
     Matrix W{DType::F8_E4M3, R, K, w.data(), s.data(), "bench"};
     std::vector<float> x(K, 0.5f), y(R);
     linear(x.data(), 1, W, y.data());
-    double t = median_seconds(repeat, [&] { linear(x.data(), 1, W, y.data()); });
-    rows.push_back(row("kernel:fp8_matvec", "decode", 1, 0, 1.0 / t, double(W.bytes()), 2.0 * R * K, t, m));
+    auto [t, pct] = median_paired(repeat, m, double(W.bytes()), [&] { linear(x.data(), 1, W, y.data()); });
+    rows.push_back(row("kernel:fp8_matvec", "decode", 1, 0, 1.0 / t, double(W.bytes()), 2.0 * R * K, t, m, pct));
   }
   // FP8 GEMM at 512 tokens (a prefill batch, the prefill GEMM): compute-bound.
   {
@@ -187,7 +215,8 @@ int cmd_bench(const BenchArgs& a) {
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
   std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
   std::cerr << "measuring this machine (" << m.threads << " threads, SIMD " << simd_target_name() << ") ...\n";
-  m.bw = measure_read_bandwidth_gbs(int64_t(1) << 30, 5);
+  m.probe = std::make_unique<ReadBandwidthProbe>(int64_t(1) << 30);
+  for (int i = 0; i < 5; ++i) m.bw = std::max(m.bw, m.probe->pass_gbs());
   m.fma = measure_fma_gflops(3);
   ojson out;
   out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}, {"simd", simd_target_name()},
@@ -257,15 +286,17 @@ int cmd_bench(const BenchArgs& a) {
           for (auto& s : caches) s.truncate(ctx);  // the next repetition decodes the same position
         };
         if (a.repeat > 1) step();  // warm-up: page in the weights
-        double t = median_seconds(a.repeat, step);
         double bytes = decode_weight_bytes(*model, b) + double(b) * decode_cache_bytes(c, ctx, a.dense_attention);
+        if (mtp) bytes += decode_weight_bytes_mtp(*model, b);
+        auto [t, pct] = median_paired(a.repeat, m, bytes, step);
         double flops = double(b) * (prefill_flops_per_token(*model, double(ctx + 1)) +
                                     2.0 * double(model->weights().lm_head.rows * model->weights().lm_head.cols));
-        if (mtp) bytes += decode_weight_bytes_mtp(*model, b);
-        rows.push_back(row(name + (mtp ? "+mtp" : ""), "decode", b, ctx, b / t, bytes, flops, t, m));
+        rows.push_back(row(name + (mtp ? "+mtp" : ""), "decode", b, ctx, b / t, bytes, flops, t, m, pct));
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
       }
   }
+  for (auto& r : rows) r["pct_bw"] = std::min(100.0, 100.0 * r["gbs"].get<double>() / m.bw);
+  out["machine"]["mem_bw_gbs"] = m.bw;
   out["results"] = rows;
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);

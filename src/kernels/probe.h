@@ -5,6 +5,23 @@
 
 namespace dseek {
 
+// A buffer of `bytes` (first-touched by the threads that read it); pass_gbs() reads it once
+// with all threads and returns GB/s (1e9 bytes/s). Used to pair each timed run with a
+// bandwidth reading taken right before it on a shared, noisy machine.
+class ReadBandwidthProbe {
+ public:
+  explicit ReadBandwidthProbe(int64_t bytes);
+  ~ReadBandwidthProbe();
+  ReadBandwidthProbe(const ReadBandwidthProbe&) = delete;
+  ReadBandwidthProbe& operator=(const ReadBandwidthProbe&) = delete;
+  double pass_gbs();
+
+ private:
+  float* buf_;
+  int64_t n_;
+  volatile float sink_ = 0;
+};
+
 // Best-of-`repeats` GB/s (1e9 bytes/s) reading a `bytes` buffer with all threads.
 double measure_read_bandwidth_gbs(int64_t bytes, int repeats);
 // Best-of-`repeats` fp32 GFLOP/s (an FMA counts 2) with all threads.
