@@ -35,19 +35,21 @@ TEST(Linear, MatchesReferenceAllDtypesAndShapes) {
 }
 
 TEST(Linear, TokenResultIndependentOfBatchAndThreads) {
-  RandomMatrix w(DType::F8_E4M3, 2048, 1536, 7);
-  const int64_t T = 37;  // the blocked (panel) path for T >= 8, the tile path for T = 1
-  std::vector<float> x = random_x(T * 1536, 5), yb(T * 2048);
-  const int before = num_threads();
-  set_num_threads(2);
-  linear(x.data(), T, w.m, yb.data());
-  set_num_threads(1);
-  for (int64_t t = 0; t < T; ++t) {
-    std::vector<float> y1(2048);
-    linear(x.data() + t * 1536, 1, w.m, y1.data());
-    for (int64_t j = 0; j < 2048; ++j) ASSERT_EQ(y1[j], yb[t * 2048 + j]) << "token " << t << " row " << j;
+  RandomMatrix w(DType::F8_E4M3, 2051, 1536, 7);  // 2051: the banded decode path has leftover rows
+  // T = 37: the blocked (panel) path; 2..4: banded decode tiles; 1: the 8-band tile.
+  for (int64_t T : {37, 2, 3, 4}) {
+    std::vector<float> x = random_x(T * 1536, 5), yb(T * 2051);
+    const int before = num_threads();
+    set_num_threads(2);
+    linear(x.data(), T, w.m, yb.data());
+    set_num_threads(1);
+    for (int64_t t = 0; t < T; ++t) {
+      std::vector<float> y1(2051);
+      linear(x.data() + t * 1536, 1, w.m, y1.data());
+      for (int64_t j = 0; j < 2051; ++j) ASSERT_EQ(y1[j], yb[t * 2051 + j]) << "T " << T << " token " << t << " row " << j;
+    }
+    set_num_threads(before);
   }
-  set_num_threads(before);
   std::cerr << "SIMD target: " << simd_target_name() << "\n";
 }
 
