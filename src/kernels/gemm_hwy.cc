@@ -1,20 +1,20 @@
 // SIMD matrix kernels over weights as shipped, written once with Highway and dispatched at
 // run time to the best target the CPU has (AVX2/F16C, AVX-512, NEON, ...).
 //
-// y[t, j] = sum_k x[t, k] * W[r0 + j, k]. FP8 e4m3 codes are widened to fp16 bit patterns
-// (e4m3 is a subset of fp16 once re-biased: code<<7 scales the value by 2^-8) and converted
-// with the hardware fp16->fp32 instruction, which handles subnormals at full speed; the 2^8 is
-// folded into the block scale, so every dequantised weight is exact. BF16 widens by a shift.
+// y[t, j] = sum_k x[t, k] * W[r0 + j, k], the decode kernels (vectorised along k; weights
+// decoded by load_weights-inl.h). The prefill GEMM is gemm_prefill_hwy.cc.
 //
-// Determinism: every output element is one fixed-order chain — lane-wise FMA over k, then a
-// fixed lane reduction — whatever the tile it was computed in, the token count T or the thread
-// split. Batched decode therefore equals single-sequence decode bit for bit.
+// Determinism: every output element is one fixed-order chain — lane-wise FMA over k (FP8:
+// per 128-column scale block, then scaled into the accumulator), then a fixed lane reduction —
+// whatever the tile it was computed in, the token count T or the thread split. Batched decode
+// therefore equals single-sequence decode bit for bit.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
+#include "kernels/load_weights-inl.h"
 
 #include <algorithm>
 #include <type_traits>
@@ -24,64 +24,6 @@ HWY_BEFORE_NAMESPACE();
 namespace dseek {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-using DF = hn::ScalableTag<float>;
-
-// Loads N weights of row `w` at column k as fp32 (FP8: value * 2^-8; caller scales).
-template <DType kType>
-HWY_INLINE hn::Vec<DF> LoadW(DF df, const uint8_t* w, int64_t k) {
-  if constexpr (kType == DType::F8_E4M3) {
-    // Sign-extend the byte to 16 bits and shift by 7: the magnitude bits land on fp16's
-    // exponent/mantissa, the sign on bit 15; bit 14 (a copy of the sign) is cleared.
-    const hn::Rebind<int8_t, DF> di8;
-    const hn::Rebind<int16_t, DF> di16;
-    const hn::Rebind<hwy::float16_t, DF> df16;
-    const auto b = hn::PromoteTo(di16, hn::LoadU(di8, reinterpret_cast<const int8_t*>(w) + k));
-    const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(di16, static_cast<int16_t>(0xBF80)));
-    return hn::PromoteTo(df, hn::BitCast(df16, h));
-  } else if constexpr (kType == DType::BF16) {
-    const hn::Rebind<uint16_t, DF> du16;
-    const hn::Rebind<uint32_t, DF> du32;
-    const auto v = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(w) + k));
-    return hn::BitCast(df, hn::ShiftLeft<16>(v));
-  } else {
-    return hn::LoadU(df, reinterpret_cast<const float*>(w) + k);
-  }
-}
-
-template <DType kType>
-HWY_INLINE float ScalarW(const uint8_t* w, int64_t k) {
-  if constexpr (kType == DType::F8_E4M3) {
-    return kE4M3Table[w[k]] * (1.0f / 256.0f);
-  } else if constexpr (kType == DType::BF16) {
-    uint16_t b;
-    std::memcpy(&b, w + 2 * k, 2);
-    return bf16_to_f32(b);
-  } else {
-    float f;
-    std::memcpy(&f, w + 4 * k, 4);
-    return f;
-  }
-}
-
-// Two vectors of FP8 weights (2N codes) as fp32 (value * 2^-8, exactly LoadW's values): one
-// widening, shift and mask serve 2N codes, which matters because decode is close to bound
-// by these conversions as well as by memory.
-HWY_INLINE void LoadF8x2(DF df, const uint8_t* w, int64_t k, hn::Vec<DF>& w0, hn::Vec<DF>& w1) {
-#if HWY_TARGET == HWY_SCALAR
-  w0 = LoadW<DType::F8_E4M3>(df, w, k);
-  w1 = LoadW<DType::F8_E4M3>(df, w, k + 1);
-#else
-  const hn::Repartition<int16_t, DF> d16;
-  const hn::Rebind<int8_t, decltype(d16)> d8;
-  const hn::Half<decltype(d16)> d16h;
-  const hn::Rebind<hwy::float16_t, DF> df16;
-  const auto b = hn::PromoteTo(d16, hn::LoadU(d8, reinterpret_cast<const int8_t*>(w) + k));
-  const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(d16, static_cast<int16_t>(0xBF80)));
-  w0 = hn::PromoteTo(df, hn::BitCast(df16, hn::LowerHalf(d16h, h)));
-  w1 = hn::PromoteTo(df, hn::BitCast(df16, hn::UpperHalf(d16h, h)));
-#endif
-}
 
 // R rows x TT tokens tile; one accumulator vector per (row, token).
 // The decode chain of an output element: lane-wise FMAs over k (lane l takes k = l mod N).

@@ -17,6 +17,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
+#include "kernels/load_weights-inl.h"
 
 #include <algorithm>
 #include <vector>
@@ -25,8 +26,6 @@ HWY_BEFORE_NAMESPACE();
 namespace dseek {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-using DF = hn::ScalableTag<float>;
 
 // Register blocking: MR weight rows x 2 vectors of tokens. 16-register x86 targets fit 6 x 2
 // accumulators, 32-register targets 14 x 2 (+ 2 token vectors + 1 broadcast).
@@ -84,31 +83,16 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
     for (int64_t b = (k0 + 2 * kKC) * esz; b < std::min(K, k0 + 3 * kKC) * esz; b += 64) hwy::Prefetch(w + b);
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
-      const hn::Rebind<int8_t, DF> di8;
-      const hn::Rebind<int16_t, DF> di16;
-      const hn::Rebind<hwy::float16_t, DF> df16;
       const float* srow = a.scale + (row / 128) * nb;
-      // Same widening as gemm_hwy.cc LoadW: e4m3 -> fp16 bits (value * 2^-8) -> fp32.
       for (; k + N <= k0 + kn; k += N) {
         if ((k / 128) != ((k + N - 1) / 128)) break;  // a vector straddling scale blocks
-        const auto b = hn::PromoteTo(di16, hn::LoadU(di8, reinterpret_cast<const int8_t*>(w) + k));
-        const auto h = hn::And(hn::ShiftLeft<7>(b), hn::Set(di16, static_cast<int16_t>(0xBF80)));
-        const auto v = hn::PromoteTo(df, hn::BitCast(df16, h));
+        const auto v = LoadW<kType>(df, w, k);
         hn::StoreU(hn::Mul(v, hn::Set(df, srow[k / 128] * 256.0f)), df, dst + (k - k0));
       }
-      for (; k < k0 + kn; ++k) dst[k - k0] = (kE4M3Table[w[k]] * (1.0f / 256.0f)) * (srow[k / 128] * 256.0f);
+      for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k) * (srow[k / 128] * 256.0f);
     } else if constexpr (kType == DType::BF16) {
-      const hn::Rebind<uint16_t, DF> du16;
-      const hn::Rebind<uint32_t, DF> du32;
-      for (; k + N <= k0 + kn; k += N) {
-        const auto v = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(w) + k));
-        hn::StoreU(hn::BitCast(df, hn::ShiftLeft<16>(v)), df, dst + (k - k0));
-      }
-      for (; k < k0 + kn; ++k) {
-        uint16_t b;
-        std::memcpy(&b, w + 2 * k, 2);
-        dst[k - k0] = bf16_to_f32(b);
-      }
+      for (; k + N <= k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + (k - k0));
+      for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k);
     } else {
       std::memcpy(dst, w + k0 * 4, kn * 4);
     }
