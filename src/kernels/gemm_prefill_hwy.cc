@@ -35,6 +35,8 @@ constexpr int kMR = 14, kNV = 2;
 constexpr int kMR = 14, kNV = 2;
 #endif
 constexpr int64_t kKC = 256;  // columns a micro-panel: MR x KC floats stay in L1
+constexpr int64_t kRowTiles = 8;                 // micro-panels a row block
+constexpr int64_t kRowBlock = kMR * kRowTiles;  // rows whose accumulators are parked together
 constexpr int64_t kWS = kKC + 16;  // its row stride: rows 1 KiB apart would share L1 sets
 
 int64_t TokenTile() { return kNV * static_cast<int64_t>(hn::Lanes(DF())); }
@@ -79,8 +81,17 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
     const int64_t row = a.r0 + row0 + r;
     const uint8_t* w = a.data + row * K * esz;
     // The weights come from memory in short runs (KC columns of each row), too short for the
-    // hardware prefetcher: request this row's run two column chunks ahead.
-    for (int64_t b = (k0 + 2 * kKC) * esz; b < std::min(K, k0 + 3 * kKC) * esz; b += 64) hwy::Prefetch(w + b);
+    // hardware prefetcher: request this row's run two column chunks ahead, and past the row's
+    // end the start of the row it is followed by (the same row of the next row block).
+    {
+      int64_t at = k0 + 2 * kKC;
+      const uint8_t* base = w;
+      if (at >= K) {
+        at -= K;
+        base = w + kRowBlock * K * esz;
+      }
+      for (int64_t b = at * esz; b < std::min(K, at + kKC) * esz; b += 64) hwy::Prefetch(base + b);
+    }
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
       const float* srow = a.scale + (row / 128) * nb;
@@ -127,8 +138,7 @@ void PrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin,
   const int64_t tiles = (T + NR - 1) / NR;
   // Rows a block: the accumulators of all tokens (block x T) are parked in cbuf between
   // column chunks; block x KC dequantised weights in wbuf.
-  constexpr int64_t kRowTiles = 8;
-  const int64_t NC = kMR * kRowTiles;
+  const int64_t NC = kRowBlock;
   // Scratch kept per thread: products over small key blocks come thousands of times a step.
   thread_local std::vector<float> wbuf, cbuf;
   wbuf.resize(kRowTiles * kMR * kWS);
