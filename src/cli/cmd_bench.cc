@@ -42,7 +42,7 @@ std::vector<int64_t> parse_list(const std::string& s, const char* what) {
       throw Error(std::string("--") + what + ": '" + item + "' is not a non-negative integer");
     }
   }
-  if (v.empty()) throw Error(std::string("--") + what + " is empty");
+  if (v.empty() || s.back() == ',') throw Error(std::string("--") + what + ": '" + s + "' is not a list like 1,2,4");
   return v;
 }
 
@@ -210,10 +210,39 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
 }  // namespace
 
 int cmd_bench(const BenchArgs& a) {
+  // Every argument is checked before anything is measured or built.
+  if (a.repeat < 1) throw Error("--repeat must be >= 1");
+  if (a.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
+  std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
+  for (int64_t b : batches)
+    if (b < 1) throw Error("--batch sizes must be >= 1");
+  if (a.phase != "decode" && a.prefill_tokens < 2) throw Error("--prefill-tokens must be >= 2");
+  if (!a.synthetic.empty() && (a.experts < 1 || a.experts > 256))
+    throw Error("--experts must be in 1..256 (the real model has 256)");
+  const Numerics num = parse_numerics(a.numerics);
+  std::unique_ptr<Model> model;
+  std::string name;
+  if (!a.synthetic.empty()) {
+    std::cerr << "building the synthetic real-layer model (" << a.experts << " experts) ...\n";
+    model = Model::from_checkpoint(synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer"), num);
+    name = "real-layer";
+  } else {
+    model = Model::load(a.model_dir, num);
+    name = model->checkpoint().dir();
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    name = name.substr(name.find_last_of('/') + 1);
+  }
+  const ModelConfig& c = model->config();
+  for (int64_t ctx : contexts)
+    if (a.phase != "prefill" && ctx + 2 > c.max_position_embeddings)
+      throw Error("--context " + std::to_string(ctx) + ": a decode step at that context needs " + std::to_string(ctx + 2) +
+                  " positions, the model has max_position_embeddings " + std::to_string(c.max_position_embeddings));
+  if (a.mtp && model->weights().mtp.empty()) throw Error("--mtp: " + name + " has no MTP layer");
+  if (a.phase != "decode" && a.prefill_tokens > c.max_position_embeddings)
+    throw Error("--prefill-tokens exceeds max_position_embeddings " + std::to_string(c.max_position_embeddings));
+
   Machine m;
   m.threads = set_num_threads(a.threads);
-  if (a.repeat < 1) throw Error("--repeat must be >= 1");
-  std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
   std::cerr << "measuring this machine (" << m.threads << " threads, SIMD " << simd_target_name() << ") ...\n";
   m.probe = std::make_unique<ReadBandwidthProbe>(int64_t(1) << 30);
   for (int i = 0; i < 5; ++i) m.bw = std::max(m.bw, m.probe->pass_gbs());
@@ -224,27 +253,11 @@ int cmd_bench(const BenchArgs& a) {
   ojson rows = ojson::array();
   if (a.kernels) kernel_rows(m, a.repeat, rows);
 
-  std::unique_ptr<Model> model;
-  std::string name;
-  const Numerics num = parse_numerics(a.numerics);
-  if (!a.synthetic.empty()) {
-    if (a.experts < 1 || a.experts > 256) throw Error("--experts must be in 1..256 (the real model has 256)");
-    std::cerr << "building the synthetic real-layer model (" << a.experts << " experts) ...\n";
-    model = Model::from_checkpoint(synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer"), num);
-    name = "real-layer";
-  } else {
-    model = Model::load(a.model_dir, num);
-    name = model->checkpoint().dir();
-    while (!name.empty() && name.back() == '/') name.pop_back();
-    name = name.substr(name.find_last_of('/') + 1);
-  }
   model->set_dense_attention(a.dense_attention);
-  const ModelConfig& c = model->config();
   out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"dense_attention", a.dense_attention}};
 
   if (a.phase != "decode") {
     const int64_t P = a.prefill_tokens;
-    if (P < 2) throw Error("--prefill-tokens must be >= 2");
     std::vector<int32_t> toks(P);
     for (int64_t i = 0; i < P; ++i) toks[i] = static_cast<int32_t>((i * 7919) % c.vocab_size);
     auto once = [&] {
@@ -261,8 +274,6 @@ int cmd_bench(const BenchArgs& a) {
   if (a.phase != "prefill") {
     for (int64_t ctx : contexts)
       for (int64_t b : batches) {
-        if (b < 1) throw Error("--batch sizes must be >= 1");
-        if (ctx + 2 > c.max_position_embeddings) throw Error("--context exceeds max_position_embeddings");
         std::vector<SequenceCache> caches;
         for (int64_t i = 0; i < b; ++i) {
           caches.push_back(model->new_cache());
@@ -275,7 +286,7 @@ int cmd_bench(const BenchArgs& a) {
           batch.tokens.push_back(static_cast<int32_t>((17 + 31 * i) % c.vocab_size));
           batch.seq.push_back(static_cast<int32_t>(i));
         }
-        const bool mtp = a.mtp && !model->weights().mtp.empty();
+        const bool mtp = a.mtp;
         auto step = [&] {
           ForwardResult r = model->forward(batch, ptrs, false);
           if (mtp) {  // the MTP layer drafts the next token from the main model's last hidden state

@@ -51,7 +51,7 @@ void add_sampling(CLI::App* c, RunArgs& a) {
 
 int main(int argc, char** argv) {
   using namespace dseek::cli;
-  dseek::configure_threads_early();
+  dseek::configure_threads_early(argv);
   CLI::App app{"dseek — DeepSeek-V3.2 inference engine and agent runtime"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dseek 0.1.0");
@@ -184,6 +184,10 @@ int main(int argc, char** argv) {
     if (*c_tmpl) return cmd_template(tmpl);
     if (*c_serve) return cmd_serve(serve);
     if (*c_bench) {
+      if (!bench.synthetic.empty() && c_bench->count("--model"))
+        throw dseek::Error("bench: give -m (a checkpoint) or --synthetic, not both");
+      if (bench.synthetic.empty() && c_bench->count("--experts"))
+        throw dseek::Error("bench: --experts applies to --synthetic real-layer only");
       if (bench.model_dir.empty() && bench.synthetic.empty()) bench.model_dir = def_model;
       return cmd_bench(bench);
     }

@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include <unistd.h>
+
 namespace dseek {
 
 int set_num_threads(int n) {
@@ -24,11 +26,22 @@ int numa_nodes() {
   return std::max(1, numa_num_configured_nodes());
 }
 
-void configure_threads_early() {
+void configure_threads_early(char** argv) {
+  if (getenv("DSEEK_OMP_CONFIGURED")) return;
+  bool changed = false;
+  auto set_default = [&](const char* name, const char* value) {
+    if (getenv(name)) return;
+    setenv(name, value, 1);
+    changed = true;
+  };
+  if (!getenv("OMP_WAIT_POLICY")) set_default("GOMP_SPINCOUNT", "10000");
   if (numa_nodes() > 1) {
-    setenv("OMP_PROC_BIND", "spread", 0);
-    setenv("OMP_PLACES", "cores", 0);
+    set_default("OMP_PROC_BIND", "spread");
+    set_default("OMP_PLACES", "cores");
   }
+  if (!changed) return;
+  setenv("DSEEK_OMP_CONFIGURED", "1", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: run on with libgomp's defaults
 }
 
 }  // namespace dseek
