@@ -49,9 +49,19 @@ struct KvAccess {
     std::copy_n(plain->kv.data(), n * C, latent);
     std::copy_n(plain->pe.data(), n * R, pe);
   }
-  void index_dots(const float* q, int64_t H, int64_t n, float* hs) const {
-    if (!plain) return sc->index_dots(layer, q, H, n, hs);
-    linear_prefill(q, H, f32_matrix(plain->ik.data(), n, D), hs);
+  // score[s] = sum_h w[h] * ReLU(q_h . k_s), a block of 64 keys at a time (SequenceCache).
+  void index_scores(const float* q, const float* w, int64_t H, int64_t n, float* score) const {
+    if (!plain) return sc->index_scores(layer, q, w, H, n, score);
+    std::vector<float> part(H * 64);
+    for (int64_t b0 = 0; b0 < n; b0 += 64) {
+      const int64_t rows = std::min<int64_t>(64, n - b0);
+      linear_prefill(q, H, f32_matrix(plain->ik.data() + b0 * D, rows, D), part.data());
+      for (int64_t j = 0; j < rows; ++j) {
+        float acc = 0.0f;
+        for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
+        score[b0 + j] = acc;
+      }
+    }
   }
 };
 
@@ -142,7 +152,8 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
     const int64_t end = r.start_pos + r.count;
 
     // Top-k selection per query token: index score(t, s) = sum_h w_h(t) * ReLU(q_h(t) . k(s)),
-    // the head dots as one product of the token's [Hi, Di] queries with the cached keys.
+    // the head dots as products of the token's [Hi, Di] queries with blocks of cached keys,
+    // each block's dots summed into its scores at once (no [Hi, positions] buffer).
     std::vector<std::vector<int32_t>> sel(r.count);
     const bool par_tokens = r.count > 1;
 #pragma omp parallel for schedule(dynamic) if (par_tokens && r.count * end * Hi * Di > (1 << 20))
@@ -150,13 +161,8 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
       const int64_t i = r.begin + t, n_valid = pos[i] + 1;
       const bool sparse = c.has_indexer && !dense_attention_ && n_valid > c.index_topk;
       if (c.has_indexer && (sparse || trace)) {
-        std::vector<float> hs(Hi * n_valid), score(n_valid, 0.0f);
-        kv.index_dots(iq.data() + i * Hi * Di, Hi, n_valid, hs.data());
-        for (int64_t h = 0; h < Hi; ++h) {
-          const float wh = iw[i * Hi + h];
-          const float* row = hs.data() + h * n_valid;
-          for (int64_t s2 = 0; s2 < n_valid; ++s2) score[s2] += std::max(row[s2], 0.0f) * wh;
-        }
+        std::vector<float> score(n_valid);
+        kv.index_scores(iq.data() + i * Hi * Di, iw.data() + i * Hi, Hi, n_valid, score.data());
         if (sparse) sel[t] = topk_indices(score.data(), n_valid, c.index_topk);
         if (trace) trace->index_scores[tag][i] = score;
       }

@@ -64,14 +64,27 @@ void SequenceCache::gather_prefix(int layer, int64_t n, float* latent, float* pe
   for (int64_t p = 0; p < n; ++p) pool_->read(blocks_[p / B()], layer, static_cast<int>(p % B()), latent + p * C, pe + p * R);
 }
 
+namespace {
+
+// score[j] = sum_h w[h] * max(0, part[h * rows + j]) for j < rows.
+void reduce_heads(const float* part, const float* w, int64_t H, int64_t rows, float* score) {
+  for (int64_t j = 0; j < rows; ++j) {
+    float acc = 0.0f;
+    for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
+    score[j] = acc;
+  }
+}
+
+}  // namespace
+
+// Both products below are the prefill GEMM with the heads as its tokens (per dot one
+// sequential chain over the head dim): the queries are packed once, then each block of keys
+// is one product. Blocks are independent: split across threads (each product single-threaded).
 void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const {
   const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
   const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
-  // The prefill GEMM with the heads as its tokens (per score one sequential chain over the
-  // head dim): the queries are packed once, then each block of keys is one product.
   std::vector<float> qt(prefill_packed_floats(H, D));
   prefill_pack_tokens(q, H, D, 0, (H + prefill_token_tile() - 1) / prefill_token_tile(), qt.data());
-  // Blocks are independent: split them across threads (each product is single-threaded).
 #pragma omp parallel if (nblocks > 8)
   {
     std::vector<float> part(H * Bt);
@@ -81,6 +94,24 @@ void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, 
       const GemmArgs keys{dt, pool_->ik_rows(blocks_[bi], layer), nullptr, D, 0, rows};
       prefill_gemm_rows(qt.data(), H, keys, 0, rows, part.data());
       for (int64_t h = 0; h < H; ++h) std::copy_n(part.data() + h * rows, rows, hs + h * n + b0);
+    }
+  }
+}
+
+void SequenceCache::index_scores(int layer, const float* q, const float* w, int64_t H, int64_t n, float* score) const {
+  const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
+  const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
+  std::vector<float> qt(prefill_packed_floats(H, D));
+  prefill_pack_tokens(q, H, D, 0, (H + prefill_token_tile() - 1) / prefill_token_tile(), qt.data());
+#pragma omp parallel if (nblocks > 8)
+  {
+    std::vector<float> part(H * Bt);
+#pragma omp for schedule(static)
+    for (int64_t bi = 0; bi < nblocks; ++bi) {
+      const int64_t b0 = bi * Bt, rows = std::min(Bt, n - b0);
+      const GemmArgs keys{dt, pool_->ik_rows(blocks_[bi], layer), nullptr, D, 0, rows};
+      prefill_gemm_rows(qt.data(), H, keys, 0, rows, part.data());
+      reduce_heads(part.data(), w, H, rows, score + b0);
     }
   }
 }

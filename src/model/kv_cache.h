@@ -55,6 +55,10 @@ class SequenceCache {
   void gather_prefix(int layer, int64_t n, float* latent, float* pe) const;
   // hs[h * n + s] = q_h . k_s for heads h < H (q: [H, index_head_dim]) and positions s < n.
   void index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const;
+  // The lightning indexer's scores (DeepSeek-V3.2 paper §2.1; oracle indexer):
+  // score[s] = sum_h w[h] * ReLU(q_h . k_s) for s < n, heads summed in order. Computed a
+  // block of keys at a time: an [H, block] scratch, never an [H, n] buffer.
+  void index_scores(int layer, const float* q, const float* w, int64_t H, int64_t n, float* score) const;
   // After a forward step wrote positions [length, length + toks.size()): records the tokens,
   // advances length and publishes the blocks that became full.
   void commit(const int32_t* toks, int64_t n);
