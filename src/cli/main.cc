@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (FP8 matvec over 1 GiB, FP8 GEMM at 512 tokens)");
   c_bench->add_flag("--json", bench.json, "print one JSON object on stdout");
   c_bench->add_flag("--mtp", bench.mtp, "each decode step also runs the MTP layer (the speculative draft)");
-  c_bench->add_option("--threads", bench.threads, "worker threads (0: all cores)")->capture_default_str();
+  c_bench->add_option("--threads", bench.threads, "worker threads (0: OMP_NUM_THREADS if set, else all cores)")->capture_default_str();
   c_bench->add_option("--repeat", bench.repeat, "timed repetitions (the median is reported)")->capture_default_str();
   c_bench->add_option("--numerics", bench.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
 

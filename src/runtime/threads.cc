@@ -13,6 +13,7 @@
 namespace dseek {
 
 int set_num_threads(int n) {
+  if (n <= 0 && getenv("OMP_NUM_THREADS")) return omp_get_max_threads();  // the user's count
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   omp_set_num_threads(n);

@@ -3,7 +3,8 @@
 
 namespace dseek {
 
-// Sets the number of worker threads (<= 0: one per available core). Returns the count in use.
+// Sets the number of worker threads (<= 0: OMP_NUM_THREADS when set, else one per available
+// core). Returns the count in use.
 int set_num_threads(int n);
 int num_threads();
 
