@@ -64,23 +64,11 @@ void SequenceCache::gather_prefix(int layer, int64_t n, float* latent, float* pe
   for (int64_t p = 0; p < n; ++p) pool_->read(blocks_[p / B()], layer, static_cast<int>(p % B()), latent + p * C, pe + p * R);
 }
 
-namespace {
-
-// score[j] = sum_h w[h] * max(0, part[h * rows + j]) for j < rows.
-void reduce_heads(const float* part, const float* w, int64_t H, int64_t rows, float* score) {
-  for (int64_t j = 0; j < rows; ++j) {
-    float acc = 0.0f;
-    for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
-    score[j] = acc;
-  }
-}
-
-}  // namespace
-
-// Both products below are the prefill GEMM with the heads as its tokens (per dot one
-// sequential chain over the head dim): the queries are packed once, then each block of keys
-// is one product. Blocks are independent: split across threads (each product single-threaded).
-void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const {
+// The head dots are the prefill GEMM with the heads as its tokens (per dot one sequential
+// chain over the head dim): the queries are packed once, then each block of keys is one
+// product. Blocks are independent: split across threads (each product single-threaded).
+void SequenceCache::for_each_key_block(int layer, const float* q, int64_t H, int64_t n,
+                                       const std::function<void(const float*, int64_t, int64_t)>& visit) const {
   const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
   const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
   std::vector<float> qt(prefill_packed_floats(H, D));
@@ -93,27 +81,25 @@ void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, 
       const int64_t b0 = bi * Bt, rows = std::min(Bt, n - b0);
       const GemmArgs keys{dt, pool_->ik_rows(blocks_[bi], layer), nullptr, D, 0, rows};
       prefill_gemm_rows(qt.data(), H, keys, 0, rows, part.data());
-      for (int64_t h = 0; h < H; ++h) std::copy_n(part.data() + h * rows, rows, hs + h * n + b0);
+      visit(part.data(), b0, rows);
     }
   }
+}
+
+void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, float* hs) const {
+  for_each_key_block(layer, q, H, n, [&](const float* part, int64_t b0, int64_t rows) {
+    for (int64_t h = 0; h < H; ++h) std::copy_n(part + h * rows, rows, hs + h * n + b0);
+  });
 }
 
 void SequenceCache::index_scores(int layer, const float* q, const float* w, int64_t H, int64_t n, float* score) const {
-  const int64_t D = pool_->config().index_head_dim, Bt = B(), nblocks = (n + Bt - 1) / Bt;
-  const DType dt = pool_->dtype() == KvDtype::F32 ? DType::F32 : DType::BF16;
-  std::vector<float> qt(prefill_packed_floats(H, D));
-  prefill_pack_tokens(q, H, D, 0, (H + prefill_token_tile() - 1) / prefill_token_tile(), qt.data());
-#pragma omp parallel if (nblocks > 8)
-  {
-    std::vector<float> part(H * Bt);
-#pragma omp for schedule(static)
-    for (int64_t bi = 0; bi < nblocks; ++bi) {
-      const int64_t b0 = bi * Bt, rows = std::min(Bt, n - b0);
-      const GemmArgs keys{dt, pool_->ik_rows(blocks_[bi], layer), nullptr, D, 0, rows};
-      prefill_gemm_rows(qt.data(), H, keys, 0, rows, part.data());
-      reduce_heads(part.data(), w, H, rows, score + b0);
+  for_each_key_block(layer, q, H, n, [&](const float* part, int64_t b0, int64_t rows) {
+    for (int64_t j = 0; j < rows; ++j) {
+      float acc = 0.0f;
+      for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
+      score[b0 + j] = acc;
     }
-  }
+  });
 }
 
 void SequenceCache::commit(const int32_t* toks, int64_t n) {

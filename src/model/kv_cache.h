@@ -5,6 +5,7 @@
 // in plain rows. Move-only; releases its blocks when destroyed.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -77,6 +78,10 @@ class SequenceCache {
 
  private:
   int64_t B() const { return pool_->block_tokens(); }
+  // For each block of cached indexer keys (positions [b0, b0 + rows), rows <= B, in parallel):
+  // visit(part, b0, rows) with part[h * rows + j] = q_h . k_{b0 + j}, h < H.
+  void for_each_key_block(int layer, const float* q, int64_t H, int64_t n,
+                          const std::function<void(const float*, int64_t, int64_t)>& visit) const;
   std::shared_ptr<KvPool> pool_;
   std::vector<int32_t> blocks_;
   std::vector<uint64_t> hashes_;  // chain hash of each published-able full block
