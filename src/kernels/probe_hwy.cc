@@ -110,13 +110,6 @@ double ReadBandwidthProbe::pass_gbs() {
   return double(n_) * 4.0 / s / 1e9;
 }
 
-double measure_read_bandwidth_gbs(int64_t bytes, int repeats) {
-  ReadBandwidthProbe probe(bytes);
-  double best = 0;
-  for (int r = 0; r < repeats; ++r) best = std::max(best, probe.pass_gbs());
-  return best;
-}
-
 double measure_fma_gflops(int repeats) {
   const int64_t iters = 20'000'000;
   const double lanes = static_cast<double>(HWY_DYNAMIC_DISPATCH(FloatLanes)());
