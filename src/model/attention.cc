@@ -67,14 +67,14 @@ struct KvAccess {
 
 
 void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
-                      const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const {
+                      const RowPaths& paths, const std::vector<SequenceCache*>& caches, bool mtp, float* out,
+                      Trace* trace) const {
   const ModelConfig& c = config();
   const bool official = numerics_ == Numerics::Official;
   const bool pow2 = c.scale_fmt == "ue8m0";
   const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim,
                 dv = c.v_head_dim, C = c.kv_lora_rank, QL = c.q_lora_rank, qk = dn + dr;
-  const std::vector<uint8_t> gemm = gemm_rows(seq_of_rows(runs, N));
-  const uint8_t* gm = gemm.data();
+  const uint8_t* gm = paths.gemm.data();
   std::vector<int64_t> pos(N);
   for (const Run& r : runs)
     for (int64_t i = 0; i < r.count; ++i) pos[r.begin + i] = r.start_pos + i;

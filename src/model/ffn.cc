@@ -22,12 +22,11 @@ void Model::mlp(const MlpWeights& m, const float* x, int64_t T, const uint8_t* g
   lin(g.data(), T, m.down_proj, out, gemm);
 }
 
-void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs, float* out,
+void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const RowPaths& paths, float* out,
                 Trace* trace) const {
   const ModelConfig& c = config();
   const int64_t D = c.hidden_size;
-  const std::vector<int32_t> seq = seq_of_rows(runs, N);
-  const std::vector<uint8_t> gemm = gemm_rows(seq);
+  const std::vector<uint8_t>& gemm = paths.gemm;
   if (!L.moe) {
     mlp(L.mlp, x, N, gemm.data(), out);
     return;
@@ -63,9 +62,9 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const
     std::vector<int32_t> seq_e(T);
     for (int64_t t = 0; t < T; ++t) {
       std::copy_n(x + rows[t] * D, D, xe.data() + t * D);
-      seq_e[t] = seq[rows[t]];
+      seq_e[t] = paths.seq[rows[t]];
     }
-    mlp(L.experts[e], xe.data(), T, gemm_rows(seq_e).data(), ye.data());
+    mlp(L.experts[e], xe.data(), T, prefill_gemm_rows(seq_e).data(), ye.data());
     for (int64_t t = 0; t < T; ++t) {
       float* o = out + rows[t] * D;
       const float w = wts_of[e][t];

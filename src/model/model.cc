@@ -40,13 +40,15 @@ void Model::bf(float* x, int64_t n) const {
   if (numerics_ == Numerics::Official) round_bf16(x, n);
 }
 
-std::vector<int32_t> Model::seq_of_rows(const std::vector<Run>& runs, int64_t N) {
-  std::vector<int32_t> s(N);
-  for (const Run& r : runs) std::fill_n(s.begin() + r.begin, r.count, r.seq);
-  return s;
+Model::RowPaths Model::row_paths(const std::vector<Run>& runs, int64_t N) {
+  RowPaths p;
+  p.seq.resize(N);
+  for (const Run& r : runs) std::fill_n(p.seq.begin() + r.begin, r.count, r.seq);
+  p.gemm = prefill_gemm_rows(p.seq);
+  return p;
 }
 
-std::vector<uint8_t> Model::gemm_rows(const std::vector<int32_t>& seq_of_row) {
+std::vector<uint8_t> Model::prefill_gemm_rows(const std::vector<int32_t>& seq_of_row) {
   std::map<int32_t, int64_t> count;
   for (int32_t s : seq_of_row) ++count[s];
   std::vector<uint8_t> g(seq_of_row.size());
@@ -104,8 +106,8 @@ std::vector<Model::Run> Model::runs_of(const Batch& b, const std::vector<Sequenc
 // One decoder block (oracle DeepseekV32Ref.block): pre-norm attention and FFN with the
 // residual stream carried separately (bf16-rounded in official numerics).
 void Model::block(const LayerWeights& L, int tag, std::vector<float>& h, std::vector<float>& residual,
-                  bool first, const std::vector<Run>& runs, const std::vector<SequenceCache*>& caches,
-                  bool mtp, Trace* trace) const {
+                  bool first, const std::vector<Run>& runs, const RowPaths& paths,
+                  const std::vector<SequenceCache*>& caches, bool mtp, Trace* trace) const {
   const ModelConfig& c = config();
   const int64_t D = c.hidden_size, N = static_cast<int64_t>(h.size()) / D;
   std::vector<float> s(h), x(N * D), a(N * D);
@@ -118,13 +120,13 @@ void Model::block(const LayerWeights& L, int tag, std::vector<float>& h, std::ve
   }
   rmsnorm(s.data(), N, D, L.input_layernorm.data(), c.rms_norm_eps, x.data());
   bf(x.data(), N * D);
-  attention(L, tag, x.data(), N, runs, caches, mtp, a.data(), trace);
+  attention(L, tag, x.data(), N, runs, paths, caches, mtp, a.data(), trace);
   for (int64_t i = 0; i < N * D; ++i) s[i] = a[i] + residual[i];
   residual = s;
   bf(residual.data(), N * D);
   rmsnorm(s.data(), N, D, L.post_attention_layernorm.data(), c.rms_norm_eps, x.data());
   bf(x.data(), N * D);
-  ffn(L, tag, x.data(), N, runs, h.data(), trace);
+  ffn(L, tag, x.data(), N, paths, h.data(), trace);
   if (trace) {
     std::string p = "layer" + std::to_string(tag) + ".";
     trace->tensors[p + "attn_out"] = a;
@@ -138,6 +140,7 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   const ModelConfig& c = config();
   const int64_t D = c.hidden_size, N = static_cast<int64_t>(batch.tokens.size());
   std::vector<Run> runs = runs_of(batch, caches, false);
+  const RowPaths paths = row_paths(runs, N);
   std::vector<float> h(N * D), residual;
   embed(w_.embed_tokens, batch.tokens, h.data());
   // Room for every new position first: a full cache fails here, before any state changes.
@@ -153,7 +156,7 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   }
   if (trace) trace->tensors["embed"] = h;
   for (int l = 0; l < c.num_hidden_layers; ++l)
-    block(w_.layers[l], l, h, residual, l == 0, runs, caches, false, trace);
+    block(w_.layers[l], l, h, residual, l == 0, runs, paths, caches, false, trace);
   for (const Run& r : runs) caches[r.seq]->commit(batch.tokens.data() + r.begin, r.count);
 
   ForwardResult out;
@@ -172,10 +175,8 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   out.logits.resize(out.logit_rows.size() * c.vocab_size);
   // lm_head runs in fp32 in both numerics (logits are fp32).
   // Scoring (all_logits) takes each token's row path; a sampled row, the decode kernels.
-  std::vector<uint8_t> gemm;
-  if (all_logits) gemm = gemm_rows(seq_of_rows(runs, N));
   linear_mixed(rows.data(), static_cast<int64_t>(out.logit_rows.size()), w_.lm_head, out.logits.data(),
-               all_logits ? gemm.data() : nullptr);
+               all_logits ? paths.gemm.data() : nullptr);
   return out;
 }
 
@@ -198,8 +199,9 @@ std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vecto
     std::copy_n(e.data() + i * D, D, cat.data() + i * 2 * D);
     std::copy_n(hn.data() + i * D, D, cat.data() + i * 2 * D + D);
   }
-  lin(cat.data(), N, L.eh_proj, h.data(), gemm_rows(seq_of_rows(runs, N)).data());
-  block(L, c.num_hidden_layers, h, residual, true, runs, caches, true, trace);
+  const RowPaths paths = row_paths(runs, N);
+  lin(cat.data(), N, L.eh_proj, h.data(), paths.gemm.data());
+  block(L, c.num_hidden_layers, h, residual, true, runs, paths, caches, true, trace);
   for (const Run& r : runs) caches[r.seq]->mtp_length = r.start_pos + r.count;
   for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];
   std::vector<float> y(N * D), logits(N * c.vocab_size);

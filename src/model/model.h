@@ -97,22 +97,28 @@ class Model {
   // runs take the decode kernels. It depends on the sequence's own rows only, so a sequence's
   // results do not depend on what else is in the batch. seq_of_row: a sequence id per row.
   static constexpr int64_t kPrefillGemmRows = 8;
-  static std::vector<uint8_t> gemm_rows(const std::vector<int32_t>& seq_of_row);
-  static std::vector<int32_t> seq_of_rows(const std::vector<Run>& runs, int64_t N);
+  static std::vector<uint8_t> prefill_gemm_rows(const std::vector<int32_t>& seq_of_row);
+  // Per token of a batch, computed once a forward: its sequence and its prefill_gemm_rows flag.
+  struct RowPaths {
+    std::vector<int32_t> seq;
+    std::vector<uint8_t> gemm;
+  };
+  static RowPaths row_paths(const std::vector<Run>& runs, int64_t N);
   // Linear layer with the numerics' input quantisation / output rounding; gemm: per row, 1 for
   // the prefill GEMM (null: all rows through the decode kernels).
   void lin(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* gemm) const;
   void bf(float* x, int64_t n) const;
   void block(const LayerWeights& L, int tag, std::vector<float>& h, std::vector<float>& residual,
-             bool first, const std::vector<Run>& runs, const std::vector<SequenceCache*>& caches,
-             bool mtp, Trace* trace) const;
+             bool first, const std::vector<Run>& runs, const RowPaths& paths,
+             const std::vector<SequenceCache*>& caches, bool mtp, Trace* trace) const;
   void attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
-                 const std::vector<SequenceCache*>& caches, bool mtp, float* out, Trace* trace) const;
+                 const RowPaths& paths, const std::vector<SequenceCache*>& caches, bool mtp, float* out,
+                 Trace* trace) const;
   void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const struct KvAccess& kv,
                       int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const;
   void attend_decode(const LayerWeights& L, const float* q, const struct KvAccess& kv, const std::vector<int32_t>& sel,
                      int64_t n_valid, float* o) const;
-  void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs, float* out,
+  void ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const RowPaths& paths, float* out,
            Trace* trace) const;
   void mlp(const MlpWeights& m, const float* x, int64_t T, const uint8_t* gemm, float* out) const;
   void embed(const Matrix& table, const std::vector<int32_t>& tokens, float* out) const;
