@@ -56,11 +56,7 @@ struct KvAccess {
     for (int64_t b0 = 0; b0 < n; b0 += 64) {
       const int64_t rows = std::min<int64_t>(64, n - b0);
       linear_prefill(q, H, f32_matrix(plain->ik.data() + b0 * D, rows, D), part.data());
-      for (int64_t j = 0; j < rows; ++j) {
-        float acc = 0.0f;
-        for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
-        score[b0 + j] = acc;
-      }
+      indexer_head_sum(part.data(), w, H, rows, score + b0);
     }
   }
 };

@@ -92,13 +92,17 @@ void SequenceCache::index_dots(int layer, const float* q, int64_t H, int64_t n, 
   });
 }
 
+void indexer_head_sum(const float* dots, const float* w, int64_t H, int64_t rows, float* score) {
+  for (int64_t j = 0; j < rows; ++j) {
+    float acc = 0.0f;
+    for (int64_t h = 0; h < H; ++h) acc += std::max(dots[h * rows + j], 0.0f) * w[h];
+    score[j] = acc;
+  }
+}
+
 void SequenceCache::index_scores(int layer, const float* q, const float* w, int64_t H, int64_t n, float* score) const {
   for_each_key_block(layer, q, H, n, [&](const float* part, int64_t b0, int64_t rows) {
-    for (int64_t j = 0; j < rows; ++j) {
-      float acc = 0.0f;
-      for (int64_t h = 0; h < H; ++h) acc += std::max(part[h * rows + j], 0.0f) * w[h];
-      score[b0 + j] = acc;
-    }
+    indexer_head_sum(part, w, H, rows, score + b0);
   });
 }
 

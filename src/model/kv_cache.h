@@ -15,6 +15,10 @@
 
 namespace dseek {
 
+// The lightning indexer's head sum over one block of keys (DeepSeek-V3.2 paper §2.1):
+// score[j] = sum_h w[h] * ReLU(dots[h * rows + j]) for j < rows, heads summed in order.
+void indexer_head_sum(const float* dots, const float* w, int64_t H, int64_t rows, float* score);
+
 // The pool cannot supply the blocks a request needs (its --kv-budget is used up).
 class KvCacheFull : public Error {
  public:
