@@ -78,7 +78,7 @@ std::unique_ptr<Checkpoint> Checkpoint::in_memory(const ModelConfig& config, std
     v.data = t.bytes.data();
     v.nbytes = t.bytes.size();
     v.file = &ck->dir_;
-    if (static_cast<size_t>(v.numel()) * dtype_size(v.dtype) != v.nbytes)
+    if (v.expected_bytes() != v.nbytes)
       throw Error(label + ": tensor '" + t.name + "' has " + std::to_string(v.nbytes) + " bytes for shape " + v.shape_str());
     auto it = ck->owned_views_.emplace(t.name, std::move(v)).first;
     ck->by_name_[t.name] = &it->second;

@@ -22,6 +22,13 @@ int64_t TensorView::numel() const {
   return n;
 }
 
+size_t TensorView::expected_bytes() const {
+  if (shape.empty()) return dtype_row_bytes(dtype, 1);
+  const int64_t row = shape.back();
+  if (row == 0) return 0;
+  return static_cast<size_t>(numel() / row) * dtype_row_bytes(dtype, row);
+}
+
 std::string TensorView::shape_str() const {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {

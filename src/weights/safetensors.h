@@ -24,6 +24,9 @@ struct TensorView {
   const std::string* file = nullptr;  // path of the file holding it (for error messages)
 
   int64_t numel() const;
+  // Bytes the data must have: rows x dtype_row_bytes(dtype, last dim) (block types store a
+  // row in whole blocks); 0 when the last dim is not a multiple of the type's block.
+  size_t expected_bytes() const;
   int64_t dim(size_t i) const { return shape.at(i); }
   // "[a, b]" for messages.
   std::string shape_str() const;
