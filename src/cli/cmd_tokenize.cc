@@ -4,13 +4,13 @@
 
 #include "cli/commands.h"
 #include "cli/io_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engine/model_tokenizer.h"
 
 namespace dseek::cli {
 
 int cmd_tokenize(const TokenizeArgs& a) {
   if (a.text_file.empty() == a.decode_file.empty()) throw Error("tokenize: give exactly one of --text-file or --decode-file");
-  Tokenizer tok = Tokenizer::load((std::filesystem::path(a.model_dir) / "tokenizer.json").string());
+  Tokenizer tok = load_model_tokenizer(a.model_dir);
   if (!a.text_file.empty()) {
     std::vector<int32_t> ids = tok.encode(read_file(a.text_file));
     std::cout << nlohmann::json(ids).dump() << "\n";

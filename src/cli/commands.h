@@ -19,6 +19,13 @@ struct ScoreArgs {
 };
 int cmd_score(const ScoreArgs& a);
 
+struct PerplexityArgs {
+  std::string model_dir, text_file, kld_base, save_logprobs, numerics = "exact";
+  int64_t ctx = 512, chunks = 0;
+  bool json = false;
+};
+int cmd_perplexity(const PerplexityArgs& a);
+
 struct InspectArgs {
   std::string model_dir, kv_budget, numerics = "exact";
   bool json = false;

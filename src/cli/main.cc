@@ -150,6 +150,18 @@ int main(int argc, char** argv) {
   c_serve->add_option("--prefill-chunk", serve.prefill_chunk, "prompt tokens prefilled per step (others keep decoding)")->capture_default_str();
   c_serve->add_option("--numerics", serve.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
 
+  PerplexityArgs ppl;
+  ppl.model_dir = def_model;
+  auto* c_ppl = app.add_subcommand("perplexity", "perplexity over a text; KL divergence against a reference's saved log-probs");
+  c_ppl->add_option("-m,--model", ppl.model_dir, "checkpoint directory or GGUF file")->capture_default_str();
+  c_ppl->add_option("--text-file,-f", ppl.text_file, "UTF-8 text to score")->required();
+  c_ppl->add_option("--ctx", ppl.ctx, "tokens a chunk (BOS included); the second half of each is scored")->capture_default_str();
+  c_ppl->add_option("--chunks", ppl.chunks, "score at most this many chunks (0 = all)")->capture_default_str();
+  c_ppl->add_option("--save-logprobs", ppl.save_logprobs, "write this run's log-probs (the reference for a later --kl-divergence-base)");
+  c_ppl->add_option("--kl-divergence-base", ppl.kld_base, "log-probs saved by a reference run: report KL divergence and top-1 agreement");
+  c_ppl->add_option("--numerics", ppl.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  c_ppl->add_flag("--json", ppl.json, "print the figures as JSON");
+
   AgentArgs agent;
   agent.gen.model_dir = def_model;
   agent.model_dir = def_model;
@@ -192,6 +204,7 @@ int main(int argc, char** argv) {
       return cmd_bench(bench);
     }
     if (*c_virt) return cmd_virtual_checkpoint(virt);
+    if (*c_ppl) return cmd_perplexity(ppl);
     if (*c_agent) return cmd_agent(agent);
   } catch (const dseek::Error& e) {
     std::cerr << "dseek: error: " << e.what() << "\n";

@@ -3,21 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/model_tokenizer.h"
 #include "runtime/error.h"
 
 namespace dseek {
 
-namespace {
-Tokenizer load_tokenizer(const std::string& dir) {
-  std::string tj = (std::filesystem::path(dir) / "tokenizer.json").string();
-  if (!std::filesystem::exists(tj))
-    throw Error(dir + ": no tokenizer.json (needed to run prompts; `dseek score` works without one)");
-  return Tokenizer::load(tj);
-}
-}  // namespace
 
 LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
-    : model_(Model::load(dir, numerics)), tok_(load_tokenizer(dir)) {}
+    : model_(Model::load(dir, numerics)), tok_(load_model_tokenizer(dir)) {}
 
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                                  const std::function<void(const std::string&)>& on_text, SequenceCache* session) const {
