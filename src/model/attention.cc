@@ -185,6 +185,33 @@ void Model::attention(const LayerWeights& L, int tag, const float* x, int64_t N,
   lin(o.data(), N, L.o_proj, out, gm);
 }
 
+// kvb[j, h, :] = [k_nope | v] of head h for latent j: kv_b_proj's product, or with GGUF's
+// per-head split the product with v_b_proj and, per head, lat . k_b_h (k_b_h [C, dn] is W_UK_h
+// transposed: its rows are dequantised into a transposed fp32 [dn, C] scratch, 64K values).
+void Model::expand_latents(const LayerWeights& L, const float* lat, int64_t end, float* kvb) const {
+  const ModelConfig& c = config();
+  const int64_t H = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, C = c.kv_lora_rank;
+  const std::vector<uint8_t> gemm(end, end >= kPrefillGemmRows);
+  if (!L.k_b_proj.data) return lin(lat, end, L.kv_b_proj, kvb, gemm.data());
+  std::vector<float> v(end * H * dv);
+  lin(lat, end, L.v_b_proj, v.data(), gemm.data());
+#pragma omp parallel for schedule(dynamic) if (end * H * dn * C > (1 << 20))
+  for (int64_t h = 0; h < H; ++h) {
+    std::vector<float> wt(dn * C), row(dn), k(end * dn);
+    for (int64_t cc = 0; cc < C; ++cc) {
+      L.k_b_proj.row(h * C + cc, row.data());
+      for (int64_t d = 0; d < dn; ++d) wt[d * C + cc] = row[d];
+    }
+    linear_mixed(lat, end, f32_matrix(wt.data(), dn, C), k.data(), gemm.data());
+    bf(k.data(), end * dn);
+    for (int64_t j = 0; j < end; ++j) {
+      float* dst = kvb + (j * H + h) * (dn + dv);
+      std::copy_n(k.data() + j * dn, dn, dst);
+      std::copy_n(v.data() + (j * H + h) * dv, dv, dst + dn);
+    }
+  }
+}
+
 // Prefill (MHA form): every cached latent is expanded to per-head [k_nope | v] with
 // kv_b_proj; per head, scores = Q_h K_h^T over all cached positions, masked to the selected
 // (and causal) ones, softmax, then P V_h. Oracle: attention(path="prefill").
@@ -196,7 +223,7 @@ void Model::attend_prefill(const LayerWeights& L, const float* q, int64_t T, con
                 qk = dn + dr;
   std::vector<float> kvb(end * H * (dn + dv)), lat(end * c.kv_lora_rank), pe(end * dr);
   kv.gather_prefix(end, lat.data(), pe.data());
-  lin(lat.data(), end, L.kv_b_proj, kvb.data(), std::vector<uint8_t>(end, end >= kPrefillGemmRows).data());
+  expand_latents(L, lat.data(), end, kvb.data());
   const float scale = softmax_scale_, ninf = -std::numeric_limits<float>::infinity();
   // Queries go in chunks so the score scratch is [chunk, end], not [T, end].
   const int64_t TC = std::min<int64_t>(T, 256);
@@ -259,7 +286,10 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
   // read by all threads, not by one.
 #pragma omp parallel for schedule(static)
   for (int64_t h = 0; h < H; ++h) {
-    accumulate_rows(q + h * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data() + h * C);
+    if (L.k_b_proj.data)
+      linear(q + h * qk, 1, L.k_b_proj, qa.data() + h * C, h * C, C);
+    else
+      accumulate_rows(q + h * qk, dn, L.kv_b_proj, h * (dn + dv), qa.data() + h * C);
     std::copy_n(q + h * qk + dn, dr, qp.data() + h * dr);
   }
   bf(qa.data(), H * C);
@@ -285,7 +315,12 @@ void Model::attend_decode(const LayerWeights& L, const float* q, const KvAccess&
   linear_prefill(sn.data(), H, f32_matrix(GT.data(), C, n), olat.data());
   bf(olat.data(), H * C);
 #pragma omp parallel for schedule(static)
-  for (int64_t h = 0; h < H; ++h) linear(olat.data() + h * C, 1, L.kv_b_proj, o + h * dv, h * (dn + dv) + dn, dv);
+  for (int64_t h = 0; h < H; ++h) {
+    if (L.v_b_proj.data)
+      linear(olat.data() + h * C, 1, L.v_b_proj, o + h * dv, h * dv, dv);
+    else
+      linear(olat.data() + h * C, 1, L.kv_b_proj, o + h * dv, h * (dn + dv) + dn, dv);
+  }
   bf(o, H * dv);
 }
 

@@ -114,6 +114,7 @@ class Model {
   void attention(const LayerWeights& L, int tag, const float* x, int64_t N, const std::vector<Run>& runs,
                  const RowPaths& paths, const std::vector<SequenceCache*>& caches, bool mtp, float* out,
                  Trace* trace) const;
+  void expand_latents(const LayerWeights& L, const float* lat, int64_t end, float* kvb) const;
   void attend_prefill(const LayerWeights& L, const float* q, int64_t T, const struct KvAccess& kv,
                       int64_t end, const std::vector<std::vector<int32_t>>& sel, float* o) const;
   void attend_decode(const LayerWeights& L, const float* q, const struct KvAccess& kv, const std::vector<int32_t>& sel,

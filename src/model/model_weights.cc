@@ -27,10 +27,12 @@ class Binder {
     }
   }
 
-  // A linear layer's weight [rows, cols]: F8_E4M3 with F32 weight_scale_inv, or BF16/F32.
-  Matrix linear(const std::string& name, int64_t rows, int64_t cols) {
+  // A linear layer's weight [rows, cols]: F8_E4M3 with F32 weight_scale_inv, BF16/F16/F32, or a
+  // ggml block type (GGUF). `shape`: the stored shape when it is not [rows, cols] (GGUF's
+  // per-head attn_k_b / attn_v_b are [H, a, b], viewed as [H * a, b]).
+  Matrix linear(const std::string& name, int64_t rows, int64_t cols, std::vector<int64_t> shape = {}) {
     const TensorView& t = get(name);
-    expect_shape(t, {rows, cols});
+    expect_shape(t, shape.empty() ? std::vector<int64_t>{rows, cols} : shape);
     Matrix m;
     m.name = name;
     m.dtype = t.dtype;
@@ -44,9 +46,9 @@ class Binder {
         throw Error(where(s) + " has dtype " + std::string(dtype_name(s.dtype)) + ", expected F32");
       expect_shape(s, {(rows + 127) / 128, (cols + 127) / 128});
       m.scale = reinterpret_cast<const float*>(s.data);
-    } else if (t.dtype != DType::BF16 && t.dtype != DType::F32) {
+    } else if (t.dtype != DType::BF16 && t.dtype != DType::F32 && t.dtype != DType::F16 && !is_block_quant(t.dtype)) {
       throw Error(where(t) + " has dtype " + std::string(dtype_name(t.dtype)) +
-                  ", expected F8_E4M3, BF16 or F32");
+                  ", expected F8_E4M3, BF16, F16, F32 or a ggml block type");
     }
     params += static_cast<size_t>(rows * cols);
     return m;
@@ -96,7 +98,12 @@ class Binder {
     L.q_b_proj = linear(a + "q_b_proj.weight", H * c.qk_head_dim(), c.q_lora_rank);
     L.kv_a_proj_with_mqa = linear(a + "kv_a_proj_with_mqa.weight", c.kv_lora_rank + c.qk_rope_head_dim, D);
     L.kv_a_layernorm = vec(a + "kv_a_layernorm.weight", c.kv_lora_rank);
-    L.kv_b_proj = linear(a + "kv_b_proj.weight", H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank);
+    if (!ck_.find(a + "kv_b_proj.weight") && ck_.find(a + "k_b_proj.weight")) {
+      L.k_b_proj = linear(a + "k_b_proj.weight", H * c.kv_lora_rank, c.qk_nope_head_dim, {H, c.kv_lora_rank, c.qk_nope_head_dim});
+      L.v_b_proj = linear(a + "v_b_proj.weight", H * c.v_head_dim, c.kv_lora_rank, {H, c.v_head_dim, c.kv_lora_rank});
+    } else {
+      L.kv_b_proj = linear(a + "kv_b_proj.weight", H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank);
+    }
     L.o_proj = linear(a + "o_proj.weight", D, H * c.v_head_dim);
     if (c.has_indexer) {
       const std::string x = a + "indexer.";

@@ -1,7 +1,7 @@
 // The weights of a DeepSeek-V3.2 / V3 checkpoint bound to typed views, per layer, after
 // checking that every tensor the config implies is present with the right dtype and shape.
-// Big matrices stay in the mmap'd files; small vectors (norm weights, biases) are converted
-// to fp32 copies.
+// Big matrices stay in the mmap'd files (FP8 + block scales, BF16, F16, F32 or a ggml block
+// type from a GGUF); small vectors (norm weights, biases) are converted to fp32 copies.
 #pragma once
 #include <memory>
 #include <string>
@@ -21,6 +21,10 @@ struct LayerWeights {
   std::vector<float> input_layernorm, post_attention_layernorm;
   // MLA
   Matrix q_a_proj, q_b_proj, kv_a_proj_with_mqa, kv_b_proj, o_proj;
+  // GGUF checkpoints ship kv_b_proj split per head (llama.cpp's attn_k_b / attn_v_b):
+  // k_b_proj [H * kv_lora, nope] (head h: W_UK_h transposed), v_b_proj [H * v, kv_lora]
+  // (head h: W_UV_h). When k_b_proj.data is set, kv_b_proj is empty.
+  Matrix k_b_proj, v_b_proj;
   std::vector<float> q_a_layernorm, kv_a_layernorm;
   // DSA lightning indexer (deepseek_v32)
   Matrix idx_wq_b, idx_wk, idx_weights_proj;
