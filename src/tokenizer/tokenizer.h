@@ -1,6 +1,7 @@
 // dseek::Tokenizer — text <-> token ids for DeepSeek-V3.2, read from a Hugging Face
-// tokenizer.json (byte-level BPE). Results match the Hugging Face `tokenizers` library
-// exactly for the configurations it accepts; anything else is rejected at load time.
+// tokenizer.json or built from a GGUF file's tokenizer metadata (byte-level BPE). Results
+// match the Hugging Face `tokenizers` library exactly for the configurations it accepts;
+// anything else is rejected at load time.
 //
 // A Tokenizer is immutable once loaded: all const methods may run concurrently, and copies
 // are cheap (they share the loaded tables).
@@ -14,6 +15,27 @@
 
 namespace dseek {
 
+// A tokenizer as GGUF metadata describes it (the tokenizer.ggml.* keys), as plain data so
+// that this layer does not depend on the GGUF reader: the caller copies the keys in.
+struct VocabSpec {
+  // tokenizer.ggml.token_type values (llama.cpp's llama_token_type).
+  enum TokenType : int32_t {
+    kNormal = 1,       // a BPE vocab piece (byte-level spelling)
+    kUnknown = 2,      // rejected: byte-level BPE has no unknown token
+    kControl = 3,      // an added token, special (dropped by skip_special_tokens)
+    kUserDefined = 4,  // an added token, not special
+    kUnused = 5,       // a filler id with no token ("[PAD…]"): never encoded, dropped by decode
+    kByte = 6,         // rejected: SentencePiece byte fallback
+  };
+
+  std::string model;                 // tokenizer.ggml.model: only "gpt2" (byte-level BPE)
+  std::string pre;                   // tokenizer.ggml.pre: only "deepseek-v3"
+  std::vector<std::string> tokens;   // tokenizer.ggml.tokens: id -> text
+  std::vector<int32_t> token_types;  // tokenizer.ggml.token_type: id -> TokenType
+  std::vector<std::string> merges;   // tokenizer.ggml.merges: "left right", by rank
+  std::string source;                // where it came from (a path), for error messages
+};
+
 class Tokenizer {
  public:
   // Loads the tokenizer.json at `path`. Accepted: model BPE (vocab object; merges as "a b"
@@ -25,6 +47,19 @@ class Tokenizer {
   // offending field when the file is missing or unreadable, is not JSON, or any field is
   // missing, malformed or unsupported.
   static Tokenizer load(const std::string& path);
+
+  // Builds the tokenizer GGUF metadata describes, tokenizing exactly like the tokenizer.json
+  // it was converted from. `pre` picks the pre-tokenizer: "deepseek-v3" is the Split sequence
+  // of DeepSeek-V3/R1/V3.2's tokenizer.json. NORMAL tokens are the BPE vocab; CONTROL and
+  // USER_DEFINED tokens are added tokens (matched whole in the text; only CONTROL is special);
+  // UNUSED ids have no token, so vocab_size() stops after the last other id. Caveat: the
+  // converter stores HF's non-special `<｜…｜>` added tokens as CONTROL, so they are special
+  // here and skip_special_tokens drops them (HF keeps them); encoding is unaffected. Throws
+  // dseek::Error naming `spec.source` and the field (as a GGUF key, e.g.
+  // "tokenizer.ggml.tokens[5]") when the model or pre is unsupported or any data is
+  // malformed: lengths differ, a type is unknown or unsupported, a token is empty or
+  // repeated, a byte has no piece, or a merge is not "a b" over vocab pieces.
+  static Tokenizer from_vocab(const VocabSpec& spec);
 
   // Encodes `text` (UTF-8) to ids, with no BOS added. Every exact occurrence of an added
   // token's content becomes that token's id (leftmost, longest first); the rest is
