@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <chrono>
 #include <cmath>
@@ -18,6 +19,7 @@
 #include "kernels/probe.h"
 #include "model/model.h"
 #include "model/synthetic.h"
+#include "weights/dtype.h"
 #include "runtime/error.h"
 #include "runtime/threads.h"
 
@@ -68,16 +70,18 @@ struct Machine {
 // passes. The passes raise the machine's best reading (the limit every row's pct_bw is taken
 // against, once all rows are done); each run's (bytes / run time) / (the better of its two
 // passes) gives pct_bw_paired, a check that cancels drifts in the machine's load.
-// Returns {median seconds, median paired percent}.
+// f(i) runs repetition i. Returns {median seconds, median paired percent}.
 template <class F>
 std::pair<double, double> median_paired(int repeat, Machine& m, double bytes, F&& f) {
   std::vector<double> t, pct;
-  double before = m.probe->pass_gbs();
+  // The probe reads half the bytes of the run (64 MiB at least): it costs less than the run.
+  const int64_t probe_bytes = static_cast<int64_t>(bytes / 2);
+  double before = m.probe->pass_gbs(probe_bytes);
   for (int i = 0; i < repeat; ++i) {
     auto t0 = Clock::now();
-    f();
+    f(i);
     t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-    const double after = m.probe->pass_gbs();
+    const double after = m.probe->pass_gbs(probe_bytes);
     const double bw = std::max(before, after);
     m.bw = std::max(m.bw, bw);
     pct.push_back(std::min(100.0, 100.0 * bytes / t.back() / 1e9 / bw));
@@ -109,7 +113,7 @@ ojson row(const std::string& name, const char* phase, int64_t batch, int64_t con
 // The matrices of a layer every token reads (all but the routed experts); unbound ones
 // (absent in this layer) have no data. MTP layers add eh_proj and their head.
 std::vector<const Matrix*> always_read(const LayerWeights& L) {
-  return {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.o_proj, &L.idx_wq_b, &L.idx_wk,
+  return {&L.q_a_proj, &L.q_b_proj, &L.kv_a_proj_with_mqa, &L.kv_b_proj, &L.k_b_proj, &L.v_b_proj, &L.o_proj, &L.idx_wq_b, &L.idx_wk,
           &L.idx_weights_proj, &L.gate, &L.mlp.gate_proj, &L.mlp.up_proj, &L.mlp.down_proj, &L.shared_experts.gate_proj,
           &L.shared_experts.up_proj, &L.shared_experts.down_proj, &L.eh_proj, &L.shared_head_head};
 }
@@ -120,7 +124,7 @@ std::vector<const Matrix*> always_read(const LayerWeights& L) {
 double decode_weight_bytes(const Model& m, int64_t batch) {
   const ModelConfig& c = m.config();
   const ModelWeights& w = m.weights();
-  double bytes = double(w.lm_head.bytes()) + double(batch) * w.embed_tokens.cols * dtype_size(w.embed_tokens.dtype);
+  double bytes = double(w.lm_head.bytes()) + double(batch) * double(dtype_row_bytes(w.embed_tokens.dtype, w.embed_tokens.cols));
   for (const LayerWeights& L : w.layers) {
     for (const Matrix* x : always_read(L))
       if (x->data) bytes += double(x->bytes());
@@ -180,18 +184,36 @@ double prefill_flops_per_token(const Model& m, double context) {
 }
 
 void kernel_rows(Machine& m, int repeat, ojson& rows) {
-  // FP8 matrix-vector over 1 GiB of weights (far beyond the caches): bandwidth-bound.
-  {
-    const int64_t R = 32768, K = 32768;
-    std::vector<uint8_t> w(R * K);
-    std::vector<float> s(((R + 127) / 128) * ((K + 127) / 128), 1.0f / 256);
+  // Matrix-vector products over 1 GiB of weights of each type (far beyond the caches):
+  // bandwidth-bound. time_per_byte_vs_bf16: this type's seconds a byte over BF16's.
+  double bf16_spb = 0;
+  for (DType t : {DType::BF16, DType::F8_E4M3, DType::Q8_0, DType::Q4_K, DType::Q2_K, DType::IQ2_XXS}) {
+    const int64_t K = 7168, R = (int64_t(1) << 30) / int64_t(dtype_row_bytes(t, K));
+    std::vector<uint8_t> w(R * dtype_row_bytes(t, K));
+    std::vector<float> s;
+    if (t == DType::F8_E4M3) {
+      s.assign(((R + 127) / 128) * ((K + 127) / 128), 1.0f / 256);
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < R * K; ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
-    Matrix W{DType::F8_E4M3, R, K, w.data(), s.data(), "bench"};
+      for (int64_t i = 0; i < int64_t(w.size()); ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
+    } else if (t == DType::BF16) {
+      uint16_t* b = reinterpret_cast<uint16_t*>(w.data());
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < R * K; ++i) b[i] = static_cast<uint16_t>(0x3c00 | (((i * 2654435761u) >> 13) & 0xff));
+    } else {
+      random_quant_blocks(t, w.data(), int64_t(w.size() / dtype_block_bytes(t)), 7);
+    }
+    Matrix W{t, R, K, w.data(), s.empty() ? nullptr : s.data(), "bench"};
     std::vector<float> x(K, 0.5f), y(R);
     linear(x.data(), 1, W, y.data());
-    auto [t, pct] = median_paired(repeat, m, double(W.bytes()), [&] { linear(x.data(), 1, W, y.data()); });
-    rows.push_back(row("kernel:fp8_matvec", "decode", 1, 0, 1.0 / t, double(W.bytes()), 2.0 * R * K, t, m, pct));
+    auto [sec, pct] = median_paired(repeat, m, double(W.bytes()), [&](int) { linear(x.data(), 1, W, y.data()); });
+    std::string name = std::string(dtype_name(t));
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (t == DType::F8_E4M3) name = "fp8";
+    ojson r = row("kernel:" + name + "_matvec", "decode", 1, 0, 1.0 / sec, double(W.bytes()), 2.0 * R * K, sec, m, pct);
+    const double spb = sec / double(W.bytes());
+    if (t == DType::BF16) bf16_spb = spb;
+    r["time_per_byte_vs_bf16"] = spb / bf16_spb;
+    rows.push_back(r);
   }
   // FP8 GEMM at 512 tokens (a prefill batch, the prefill GEMM): compute-bound.
   {
@@ -224,8 +246,9 @@ int cmd_bench(const BenchArgs& a) {
   std::string name;
   if (!a.synthetic.empty()) {
     std::cerr << "building the synthetic real-layer model (" << a.experts << " experts) ...\n";
-    model = Model::from_checkpoint(synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer"), num);
-    name = "real-layer";
+    model = Model::from_checkpoint(
+        synthetic_checkpoint(real_layer_config(a.experts), 42, "real-layer", weight_mix(a.weights)), num);
+    name = a.weights == "fp8" ? "real-layer" : "real-layer:" + a.weights;
   } else {
     model = Model::load(a.model_dir, num);
     name = model->checkpoint().dir();
@@ -234,8 +257,8 @@ int cmd_bench(const BenchArgs& a) {
   }
   const ModelConfig& c = model->config();
   for (int64_t ctx : contexts)
-    if (a.phase != "prefill" && ctx + 2 > c.max_position_embeddings)
-      throw Error("--context " + std::to_string(ctx) + ": a decode step at that context needs " + std::to_string(ctx + 2) +
+    if (a.phase != "prefill" && ctx + a.repeat + 3 > c.max_position_embeddings)
+      throw Error("--context " + std::to_string(ctx) + ": decode steps at that context need " + std::to_string(ctx + a.repeat + 3) +
                   " positions, the model has max_position_embeddings " + std::to_string(c.max_position_embeddings));
   if (a.mtp && model->weights().mtp.empty()) throw Error("--mtp: " + name + " has no MTP layer");
   if (a.phase != "decode" && a.prefill_tokens > c.max_position_embeddings)
@@ -281,22 +304,24 @@ int cmd_bench(const BenchArgs& a) {
         }
         std::vector<SequenceCache*> ptrs;
         for (auto& s : caches) ptrs.push_back(&s);
-        Batch batch;
-        for (int64_t i = 0; i < b; ++i) {
-          batch.tokens.push_back(static_cast<int32_t>((17 + 31 * i) % c.vocab_size));
-          batch.seq.push_back(static_cast<int32_t>(i));
-        }
+        // Each repetition decodes other tokens one position further on, as real decoding does:
+        // the router picks other experts and the steps touch other pages.
         const bool mtp = a.mtp;
-        auto step = [&] {
+        int64_t steps = 0;
+        auto step = [&](int) {
+          Batch batch;
+          for (int64_t i = 0; i < b; ++i) {
+            batch.tokens.push_back(static_cast<int32_t>((17 + 31 * i + 7919 * steps) % c.vocab_size));
+            batch.seq.push_back(static_cast<int32_t>(i));
+          }
+          ++steps;
           ForwardResult r = model->forward(batch, ptrs, false);
           if (mtp) {  // the MTP layer drafts the next token from the main model's last hidden state
-            Batch nb = batch;
             for (auto& s : caches) s.mtp_length = 0, s.mtp = LayerKV{};
-            model->forward_mtp(nb, r.hidden, ptrs);
+            model->forward_mtp(batch, r.hidden, ptrs);
           }
-          for (auto& s : caches) s.truncate(ctx);  // the next repetition decodes the same position
         };
-        if (a.repeat > 1) step();  // warm-up: page in the weights
+        if (a.repeat > 1) step(0);  // warm-up: page in the weights
         double bytes = decode_weight_bytes(*model, b) + double(b) * decode_cache_bytes(c, ctx, a.dense_attention);
         if (mtp) bytes += decode_weight_bytes_mtp(*model, b);
         auto [t, pct] = median_paired(a.repeat, m, bytes, step);

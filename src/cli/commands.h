@@ -57,6 +57,7 @@ struct BenchArgs {
   std::string model_dir;          // a checkpoint, or ...
   std::string synthetic;          // ... "real-layer": one layer with the real 671B shapes
   int experts = 64;               // routed experts of the synthetic layer
+  std::string weights = "fp8";    // weight mix of the synthetic layer (model/synthetic.h weight_mix)
   std::string phase = "all";      // prefill | decode | all
   std::string batches = "1";      // decode batch sizes, comma-separated
   std::string contexts = "0";     // decode context lengths (cached tokens), comma-separated

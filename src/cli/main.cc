@@ -119,12 +119,14 @@ int main(int argc, char** argv) {
   c_bench->add_option("-m,--model", bench.model_dir, "checkpoint directory (default: the built-in model)");
   c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer")->check(CLI::IsMember({"real-layer"}));
   c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer")->capture_default_str();
+  c_bench->add_option("--weights", bench.weights, "weight types of the synthetic layer: fp8 | q8_0 | q4_k-mix | q4_k_m | q2_k | iq2_xxs-mix")
+      ->check(CLI::IsMember({"fp8", "q8_0", "q4_k-mix", "q4_k_m", "q2_k", "iq2_xxs-mix"}))->capture_default_str();
   c_bench->add_option("--phase", bench.phase, "prefill | decode | all")->check(CLI::IsMember({"prefill", "decode", "all"}))->capture_default_str();
   c_bench->add_option("--batch", bench.batches, "decode batch sizes, e.g. 1,2,4")->capture_default_str();
   c_bench->add_option("--context", bench.contexts, "decode context lengths (cached tokens), e.g. 1024,4096")->capture_default_str();
   c_bench->add_option("--prefill-tokens", bench.prefill_tokens, "prompt tokens of the prefill row")->capture_default_str();
   c_bench->add_flag("--dense-attention", bench.dense_attention, "attend to every position (no top-k selection)");
-  c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (FP8 matvec over 1 GiB, FP8 GEMM at 512 tokens)");
+  c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (matvec over 1 GiB of BF16, FP8, Q8_0, Q4_K, Q2_K, IQ2_XXS weights; FP8 GEMM at 512 tokens)");
   c_bench->add_flag("--json", bench.json, "print one JSON object on stdout");
   c_bench->add_flag("--mtp", bench.mtp, "each decode step also runs the MTP layer (the speculative draft)");
   c_bench->add_option("--threads", bench.threads, "worker threads (0: OMP_NUM_THREADS if set, else all cores)")->capture_default_str();
@@ -198,8 +200,8 @@ int main(int argc, char** argv) {
     if (*c_bench) {
       if (!bench.synthetic.empty() && c_bench->count("--model"))
         throw dseek::Error("bench: give -m (a checkpoint) or --synthetic, not both");
-      if (bench.synthetic.empty() && c_bench->count("--experts"))
-        throw dseek::Error("bench: --experts applies to --synthetic real-layer only");
+      if (bench.synthetic.empty() && (c_bench->count("--experts") || c_bench->count("--weights")))
+        throw dseek::Error("bench: --experts and --weights apply to --synthetic real-layer only");
       if (bench.model_dir.empty() && bench.synthetic.empty()) bench.model_dir = def_model;
       return cmd_bench(bench);
     }

@@ -15,6 +15,9 @@ class ReadBandwidthProbe {
   ReadBandwidthProbe(const ReadBandwidthProbe&) = delete;
   ReadBandwidthProbe& operator=(const ReadBandwidthProbe&) = delete;
   double pass_gbs();
+  // Reads only `bytes` of the buffer (at least 64 MiB, beyond any cache; at most its size):
+  // a probe sized to cost less time than the run it brackets.
+  double pass_gbs(int64_t bytes);
 
  private:
   float* buf_;

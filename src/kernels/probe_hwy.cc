@@ -96,18 +96,22 @@ ReadBandwidthProbe::ReadBandwidthProbe(int64_t bytes)
 
 ReadBandwidthProbe::~ReadBandwidthProbe() { ::operator delete(buf_, std::align_val_t(64)); }
 
-double ReadBandwidthProbe::pass_gbs() {
+double ReadBandwidthProbe::pass_gbs() { return pass_gbs(n_ * 4); }
+
+double ReadBandwidthProbe::pass_gbs(int64_t bytes) {
+  constexpr int64_t kTile = 65536;  // SumRead's tile, floats
+  const int64_t n = std::clamp<int64_t>(bytes / 4, std::min<int64_t>(n_, int64_t(16) << 20), n_) / kTile * kTile;
   auto t0 = std::chrono::steady_clock::now();
   float total = 0;
 #pragma omp parallel reduction(+ : total)
   {
     const int nt = omp_get_num_threads(), id = omp_get_thread_num();
-    const int64_t b = n_ * id / nt, e = n_ * (id + 1) / nt;
+    const int64_t b = n / kTile * id / nt * kTile, e = n / kTile * (id + 1) / nt * kTile;
     total += HWY_DYNAMIC_DISPATCH(SumRead)(buf_ + b, e - b);
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sink_ = sink_ + total;
-  return double(n_) * 4.0 / s / 1e9;
+  return double(n) * 4.0 / s / 1e9;
 }
 
 double measure_fma_gflops(int repeats) {

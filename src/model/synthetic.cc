@@ -5,6 +5,7 @@
 
 #include "kernels/numeric.h"
 #include "model/tensor_specs.h"
+#include "runtime/error.h"
 
 namespace dseek {
 
@@ -18,6 +19,35 @@ inline uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 inline float unit(uint64_t h) { return static_cast<float>((h >> 40) * (1.0 / (1ull << 24))) * 2.0f - 1.0f; }
+
+// Byte offsets of the fp16 scale fields of one ggml block (ggml-common.h layouts).
+std::vector<int> f16_fields(DType t) {
+  switch (t) {
+    case DType::Q4_1: case DType::Q5_1: case DType::Q4_K: case DType::Q5_K: return {0, 2};
+    case DType::Q2_K: return {80, 82};
+    case DType::Q3_K: return {108};
+    case DType::Q6_K: return {208};
+    default: return {0};
+  }
+}
+
+}  // namespace
+
+void random_quant_blocks(DType t, uint8_t* p, int64_t blocks, uint64_t k) {
+  const int64_t bb = static_cast<int64_t>(dtype_block_bytes(t));
+  const std::vector<int> fields = f16_fields(t);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    uint8_t* q = p + b * bb;
+    for (int64_t i = 0; i < bb; i += 8) {
+      const uint64_t h = mix(k ^ static_cast<uint64_t>(b * bb + i));
+      for (int64_t j = 0; j < 8 && i + j < bb; ++j) q[i + j] = static_cast<uint8_t>(h >> (8 * j));
+    }
+    for (int f : fields) q[f] = 0x00, q[f + 1] = 0x08;  // 0x0800 = 2^-13
+  }
+}
+
+namespace {
 
 }  // namespace
 
@@ -52,17 +82,24 @@ ModelConfig real_layer_config(int experts, int vocab) {
   return c;
 }
 
-std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t seed, const std::string& label) {
+std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t seed, const std::string& label,
+                                                 const std::function<DType(const TensorSpec&)>& type_of) {
   std::vector<TensorSpec> specs = checkpoint_tensors(c);
+  if (type_of) specs = retype_weights(specs, type_of);
   std::vector<TensorData> tensors;
   tensors.reserve(specs.size());
   uint64_t salt = seed;
   for (const TensorSpec& s : specs) {
     TensorData t{s.name, s.dtype, s.shape, std::vector<uint8_t>(s.bytes())};
-    const int64_t n = static_cast<int64_t>(s.bytes() / dtype_size(s.dtype));
     salt = mix(salt);
     const uint64_t k = salt;
     uint8_t* p = t.bytes.data();
+    if (is_block_quant(s.dtype)) {
+      random_quant_blocks(s.dtype, p, static_cast<int64_t>(s.bytes() / dtype_block_bytes(s.dtype)), k);
+      tensors.push_back(std::move(t));
+      continue;
+    }
+    const int64_t n = static_cast<int64_t>(s.bytes() / dtype_size(s.dtype));
     if (s.dtype == DType::F8_E4M3) {
 #pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < n; i += 8) {
@@ -89,6 +126,19 @@ std::unique_ptr<Checkpoint> synthetic_checkpoint(const ModelConfig& c, uint64_t 
     tensors.push_back(std::move(t));
   }
   return Checkpoint::in_memory(c, std::move(tensors), label);
+}
+
+std::function<DType(const TensorSpec&)> weight_mix(const std::string& name) {
+  auto routed = [](const TensorSpec& s) { return s.name.find(".mlp.experts.") != std::string::npos; };
+  auto has = [](const TensorSpec& s, const char* part) { return s.name.find(part) != std::string::npos; };
+  if (name == "fp8") return {};
+  if (name == "q8_0") return [](const TensorSpec&) { return DType::Q8_0; };
+  if (name == "q2_k") return [](const TensorSpec&) { return DType::Q2_K; };
+  if (name == "q4_k-mix") return [routed](const TensorSpec& s) { return routed(s) ? DType::Q4_K : DType::Q8_0; };
+  if (name == "q4_k_m")
+    return [has](const TensorSpec& s) { return has(s, "down_proj") || has(s, "kv_b_proj") ? DType::Q6_K : DType::Q4_K; };
+  if (name == "iq2_xxs-mix") return [routed](const TensorSpec& s) { return routed(s) ? DType::IQ2_XXS : DType::Q4_K; };
+  throw Error("unknown weight mix '" + name + "' (fp8, q8_0, q4_k-mix, q4_k_m, q2_k, iq2_xxs-mix)");
 }
 
 void fill_cache_random(const ModelConfig& c, SequenceCache& cache, int64_t length, uint64_t seed,

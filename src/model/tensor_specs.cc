@@ -3,8 +3,9 @@
 namespace dseek {
 
 size_t TensorSpec::bytes() const {
-  size_t n = dtype_size(dtype);
-  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  if (shape.empty()) return dtype_row_bytes(dtype, 1);
+  size_t n = dtype_row_bytes(dtype, shape.back());
+  for (size_t i = 0; i + 1 < shape.size(); ++i) n *= static_cast<size_t>(shape[i]);
   return n;
 }
 
@@ -67,6 +68,25 @@ struct Builder {
 };
 
 }  // namespace
+
+std::vector<TensorSpec> retype_weights(const std::vector<TensorSpec>& specs,
+                                      const std::function<DType(const TensorSpec&)>& type_of) {
+  std::vector<TensorSpec> out;
+  std::string dropped_scale;
+  for (const TensorSpec& s : specs) {
+    if (s.role == TensorRole::Scale && s.name == dropped_scale) continue;
+    TensorSpec t = s;
+    if (s.role == TensorRole::Weight && s.shape.size() == 2) {
+      const DType d = type_of(s);
+      if (d != s.dtype && is_block_quant(d) && s.shape[1] % dtype_block_elems(d) == 0) {
+        t.dtype = d;
+        if (s.dtype == DType::F8_E4M3) dropped_scale = s.name.substr(0, s.name.size() - 6) + "weight_scale_inv";
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 std::vector<TensorSpec> checkpoint_tensors(const ModelConfig& c) {
   Builder b;

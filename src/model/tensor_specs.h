@@ -4,6 +4,7 @@
 // Used to build synthetic checkpoints (benchmarks, the virtual 671B checkpoint).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,11 @@ struct TensorSpec {
 
 // In checkpoint order: embedding, layers 0..L-1, MTP layers, final norm, lm_head.
 std::vector<TensorSpec> checkpoint_tensors(const ModelConfig& c);
+
+// The same tensors with each 2-D weight given the type type_of(weight) when that is a ggml
+// block type whose block divides the row (an FP8 weight's weight_scale_inv is then dropped);
+// other weights keep their type. For synthetic quantised models (benchmarks).
+std::vector<TensorSpec> retype_weights(const std::vector<TensorSpec>& specs,
+                                      const std::function<DType(const TensorSpec&)>& type_of);
 
 }  // namespace dseek
