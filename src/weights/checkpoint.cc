@@ -6,16 +6,102 @@
 #include <set>
 
 #include "runtime/error.h"
+#include "weights/gguf_model.h"
 
 namespace dseek {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+// Named *.gguf (then GgufFile explains what is wrong with it), or a file with the GGUF magic.
+bool is_gguf_file(const std::string& path) {
+  if (fs::path(path).extension() == ".gguf") return true;
+  if (!fs::is_regular_file(path)) return false;
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(magic, 4) && std::string(magic, 4) == "GGUF";
+}
+}  // namespace
+
+std::unique_ptr<Checkpoint> Checkpoint::open_gguf(const std::string& path) {
+  auto ck = std::make_unique<Checkpoint>();
+  auto given = GgufFile::open(path);
+  const int64_t count = given->get_int("split.count", 1);
+  const int64_t no = given->get_int("split.no", 0);
+  if (count < 1 || no < 0 || no >= count)
+    throw Error(path + ": metadata keys 'split.no' = " + std::to_string(no) + " and 'split.count' = " +
+                std::to_string(count) + " are inconsistent");
+  if (count == 1) {
+    ck->gguf_.push_back(std::move(given));
+  } else {
+    // Parts are found by llama-gguf-split's naming, checked against their split.* keys.
+    std::string prefix;
+    int fno = 0, fcount = 0;
+    if (!parse_gguf_split_path(path, &prefix, &fno, &fcount))
+      throw Error(path + ": part " + std::to_string(no + 1) + " of a " + std::to_string(count) +
+                  "-part split GGUF, but not named PREFIX-0000i-of-0000N.gguf, so the other parts cannot be found");
+    if (fcount != count || fno != no + 1)
+      throw Error(path + ": the file name says part " + std::to_string(fno) + " of " + std::to_string(fcount) +
+                  ", its metadata part " + std::to_string(no + 1) + " of " + std::to_string(count));
+    for (int i = 1; i <= count; ++i) {
+      if (i == no + 1) {
+        ck->gguf_.push_back(std::move(given));
+        continue;
+      }
+      const std::string p = gguf_split_path(prefix, i, static_cast<int>(count));
+      if (!fs::exists(p))
+        throw Error(p + ": missing: part " + std::to_string(i) + " of " + std::to_string(count) +
+                    " of the split GGUF opened as " + path);
+      auto part = GgufFile::open(p);
+      if (part->get_int("split.count", 1) != count || part->get_int("split.no", 0) != i - 1)
+        throw Error(p + ": metadata 'split.no' / 'split.count' do not say part " + std::to_string(i) + " of " +
+                    std::to_string(count));
+      ck->gguf_.push_back(std::move(part));
+    }
+  }
+  const GgufFile& head = *ck->gguf_[0];  // split.no 0 holds the model's metadata
+  ck->dir_ = head.path();
+  ck->config_ = gguf_model_config(head);
+
+  size_t n_tensors = 0;
+  std::set<std::string> gguf_seen;
+  for (const auto& g : ck->gguf_) {
+    for (const std::string& name : g->tensor_order()) {
+      if (!gguf_seen.insert(name).second) throw Error(g->path() + ": tensor '" + name + "' is also in another part");
+      ++n_tensors;
+      const TensorView& t = g->tensors().at(name);
+      std::vector<GgufMappedTensor> mapped = gguf_to_hf(t);
+      if (mapped.empty()) {
+        ck->unmapped_.push_back(name);
+        continue;
+      }
+      if (mapped.size() > 1 && static_cast<int64_t>(mapped.size()) != ck->config_.n_routed_experts)
+        throw Error(g->path() + ": tensor '" + name + "' stacks " + std::to_string(mapped.size()) +
+                    " experts, but the metadata says " + std::to_string(ck->config_.n_routed_experts));
+      for (auto& m : mapped) {
+        if (ck->owned_views_.count(m.hf_name))
+          throw Error(g->path() + ": tensor '" + name + "' gives '" + m.hf_name + "', which '" +
+                      ck->gguf_names_[m.hf_name] + "' already gives");
+        ck->gguf_names_[m.hf_name] = m.view.name;
+        auto it = ck->owned_views_.emplace(m.hf_name, std::move(m.view)).first;
+        ck->by_name_[m.hf_name] = &it->second;
+      }
+    }
+  }
+  if (const GgufValue* v = head.find_kv("split.tensors.count"); v && head.get_int("split.tensors.count") != int64_t(n_tensors))
+    throw Error(head.path() + ": metadata key 'split.tensors.count' = " + std::to_string(head.get_int("split.tensors.count")) +
+                ", but the parts hold " + std::to_string(n_tensors) + " tensors");
+  // llama.cpp reuses token_embd as the head when a file has no `output`.
+  if (!ck->find("lm_head.weight") && ck->find("model.embed_tokens.weight")) ck->config_.tie_word_embeddings = true;
+  return ck;
+}
+
 std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
+  if (is_gguf_file(dir)) return open_gguf(dir);
   auto ck = std::make_unique<Checkpoint>();
   ck->dir_ = dir;
-  if (!fs::is_directory(dir)) throw Error(dir + ": not a checkpoint directory");
+  if (!fs::is_directory(dir)) throw Error(dir + ": not a checkpoint directory or a GGUF file");
   ck->config_ = ModelConfig::from_file((fs::path(dir) / "config.json").string());
 
   fs::path index = fs::path(dir) / "model.safetensors.index.json";
@@ -101,6 +187,7 @@ size_t Checkpoint::total_bytes() const {
   size_t n = 0;
   for (const auto& t : owned_) n += t.bytes.size();
   for (const auto& f : files_) n += f->file_size();
+  for (const auto& g : gguf_) n += g->file_size();
   return n;
 }
 
