@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/inspect_gguf.h"
 #include "model/model.h"
 
 namespace dseek::cli {
@@ -77,7 +78,7 @@ int cmd_inspect(const InspectArgs& a) {
                  {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_position_embeddings},
                  {"rope_yarn_factor", c.rope_factor}, {"scale_fmt", c.scale_fmt}};
   j["tensors"] = ck.tensors().size();
-  j["shards"] = ck.files().size();
+  j["shards"] = ck.is_gguf() ? ck.gguf_files().size() : ck.files().size();
   for (const auto& [dt, e] : by_dtype) j["dtypes"][dt] = {{"tensors", e.first}, {"bytes", e.second}};
   j["params"] = {{"total", w.n_params + w.n_params_mtp}, {"main", w.n_params}, {"mtp", w.n_params_mtp},
                  {"active_per_token", static_cast<size_t>(active)}};
@@ -90,6 +91,7 @@ int cmd_inspect(const InspectArgs& a) {
                  {"scratch_bytes", scratch},
                  {"kv_budget_bytes", budget},
                  {"max_context_tokens_in_budget", max_tokens_fit}};
+  if (ck.is_gguf()) j["gguf"] = gguf_plan(ck);
   if (a.json) {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -106,10 +108,11 @@ int cmd_inspect(const InspectArgs& a) {
   std::printf("  MTP layers: %d; context %d (YaRN factor %.0f)\n", c.num_nextn_predict_layers, c.max_position_embeddings,
               c.rope_factor);
   std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
-              ck.tensors().size(), ck.files().size());
+              ck.tensors().size(), ck.is_gguf() ? ck.gguf_files().size() : ck.files().size());
   for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human(e.second).c_str());
   std::printf("parameters: %.3f M total (main %.3f M, MTP %.3f M), %.3f M active a token\n",
               (w.n_params + w.n_params_mtp) / 1e6, w.n_params / 1e6, w.n_params_mtp / 1e6, active / 1e6);
+  if (ck.is_gguf()) print_gguf_plan(j["gguf"]);
   std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human(ck.total_bytes()).c_str());
   std::printf("  KV cache a token (%s numerics): latent + k_pe %s, indexer key %s; %s per 1K tokens\n",
               a.numerics.c_str(), human(latent_tok).c_str(), human(index_tok).c_str(), human(kv_tok * 1024.0).c_str());

@@ -8,15 +8,32 @@
 #include <algorithm>
 
 #include "golden.h"
+#include "kernels/quant/quant.h"
 #include "model/model.h"
 
 namespace dseek::test {
 namespace {
 
+// The checkpoint with every tensor dequantised to F32 (dequant_row_ref), in memory: the
+// model run on it is what the goldens describe, independent of the quantised kernels.
+std::unique_ptr<Checkpoint> dequantised(const Checkpoint& ck) {
+  std::vector<TensorData> out;
+  for (const auto& [name, t] : ck.tensors()) {
+    const int64_t row = t->shape.back(), rows = t->numel() / row;
+    TensorData d{name, DType::F32, t->shape, std::vector<uint8_t>(t->numel() * 4)};
+    const size_t rb = dtype_row_bytes(t->dtype, row);
+    for (int64_t r = 0; r < rows; ++r)
+      dequant_row_ref(t->dtype, t->data + r * rb, reinterpret_cast<float*>(d.bytes.data()) + r * row, row);
+    out.push_back(std::move(d));
+  }
+  return Checkpoint::in_memory(ck.config(), std::move(out), ck.dir() + " (dequantised)");
+}
+
 struct GgufCase {
   const char* stem;  // golden = STEM.golden.safetensors
   const char* file;  // the GGUF (first part of a split)
   const char* prompt;
+  bool dequantised = false;  // run on dequant_row_ref's F32 copy instead of the quantised kernels
 };
 
 class GgufParity : public ::testing::TestWithParam<GgufCase> {
@@ -24,7 +41,8 @@ class GgufParity : public ::testing::TestWithParam<GgufCase> {
   void SetUp() override {
     const std::string dir = data_path("fixtures/gguf/gguf-v32");
     ASSERT_FALSE(dir.empty()) << "GGUF fixtures missing";
-    model_ = Model::load(dir + "/" + GetParam().file, Numerics::Exact);
+    auto ck = Checkpoint::open(dir + "/" + GetParam().file);
+    model_ = Model::from_checkpoint(GetParam().dequantised ? dequantised(*ck) : std::move(ck), Numerics::Exact);
     golden_ = SafetensorsFile::open(dir + "/" + GetParam().stem + ".golden.safetensors");
     p_ = std::string(GetParam().prompt) + ".";
     for (int64_t t : as_i64(golden_->get(p_ + "tokens"))) tokens_.push_back(static_cast<int32_t>(t));
@@ -115,21 +133,24 @@ TEST_P(GgufParity, Greedy) {
   }
 }
 
-#define DSEEK_GGUF_CASES(stem, file) GgufCase{stem, file, "prompt0"}, GgufCase{stem, file, "prompt1"}
-INSTANTIATE_TEST_SUITE_P(
-    Files, GgufParity,
-    ::testing::Values(DSEEK_GGUF_CASES("gguf-v32-Q8_0", "gguf-v32-Q8_0.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-Q6_K", "gguf-v32-Q6_K.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-Q4_K_M", "gguf-v32-Q4_K_M.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-IQ4_XS", "gguf-v32-IQ4_XS.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-Q2_K", "gguf-v32-Q2_K-00001-of-00002.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-IQ2_XXS-mix", "gguf-v32-IQ2_XXS-mix.gguf"),
-                      DSEEK_GGUF_CASES("gguf-v32-IQ1_S-mix", "gguf-v32-IQ1_S-mix.gguf")),
-    [](const auto& info) {
-      std::string n = std::string(info.param.stem).substr(9) + "_" + info.param.prompt;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+#define DSEEK_GGUF_CASES(stem, file, dq) GgufCase{stem, file, "prompt0", dq}, GgufCase{stem, file, "prompt1", dq}
+#define DSEEK_GGUF_FILES(dq)                                                                                           \
+  ::testing::Values(DSEEK_GGUF_CASES("gguf-v32-Q8_0", "gguf-v32-Q8_0.gguf", dq),                                    \
+                    DSEEK_GGUF_CASES("gguf-v32-Q6_K", "gguf-v32-Q6_K.gguf", dq),                                    \
+                    DSEEK_GGUF_CASES("gguf-v32-Q4_K_M", "gguf-v32-Q4_K_M.gguf", dq),                                \
+                    DSEEK_GGUF_CASES("gguf-v32-IQ4_XS", "gguf-v32-IQ4_XS.gguf", dq),                                \
+                    DSEEK_GGUF_CASES("gguf-v32-Q2_K", "gguf-v32-Q2_K-00001-of-00002.gguf", dq),                     \
+                    DSEEK_GGUF_CASES("gguf-v32-IQ2_XXS-mix", "gguf-v32-IQ2_XXS-mix.gguf", dq),                      \
+                    DSEEK_GGUF_CASES("gguf-v32-IQ1_S-mix", "gguf-v32-IQ1_S-mix.gguf", dq))
+std::string case_name(const ::testing::TestParamInfo<GgufCase>& info) {
+  std::string n = std::string(info.param.stem).substr(9) + "_" + info.param.prompt;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+// The quantised kernels (what users run) and, as a check of the mapping alone, the model on the
+// dequantised weights.
+INSTANTIATE_TEST_SUITE_P(Files, GgufParity, DSEEK_GGUF_FILES(false), case_name);
+INSTANTIATE_TEST_SUITE_P(Dequantised, GgufParity, DSEEK_GGUF_FILES(true), case_name);
 
 }  // namespace
 }  // namespace dseek::test
