@@ -2,12 +2,15 @@
 // run time to the best target the CPU has (AVX2/F16C, AVX-512, NEON, ...).
 //
 // y[t, j] = sum_k x[t, k] * W[r0 + j, k], the decode kernels (vectorised along k; weights
-// decoded by load_weights-inl.h). The prefill GEMM is gemm_prefill_hwy.cc.
+// decoded by load_weights-inl.h, ggml block types by quant/dequant-inl.h). The prefill GEMM is
+// gemm_prefill_hwy.cc.
 //
 // Determinism: every output element is one fixed-order chain — lane-wise FMA over k (FP8:
 // per 128-column scale block, then scaled into the accumulator), then a fixed lane reduction —
 // whatever the tile it was computed in, the token count T or the thread split. Batched decode
-// therefore equals single-sequence decode bit for bit.
+// therefore equals single-sequence decode bit for bit. Block types (Q8_0, Q4_K, IQ2_XXS, ...)
+// are decoded a block at a time into exact fp32 weights in registers, so their chain is that of
+// an F32 matrix holding the dequantised weights.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -15,8 +18,10 @@
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/load_weights-inl.h"
+#include "kernels/quant/dequant-inl.h"
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -32,13 +37,55 @@ namespace hn = hwy::HWY_NAMESPACE;
 // DeepSeek's fp8_gemm does, not per weight. Then a fixed lane reduction, then the columns
 // past the last full vector one by one. PanelRows computes exactly this chain.
 constexpr int64_t kPrefetchBytes = 1024;
+
+// The Tile of a block type: each row's next block decoded into exact weight vectors
+// (DecodeBlock), each vector multiplied into the row's TT accumulators as soon as it is made.
+// Rows advance a block at a time side by side, so the R streams stay in step.
 template <DType kType, int R, int TT>
-HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a, int64_t j0, int64_t t0,
-                       float* HWY_RESTRICT y, int64_t rs = 1) {
+HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
+                          float* HWY_RESTRICT y, int64_t rs) {
+  const DF df;
+  const size_t N = hn::Lanes(df);
+  constexpr int64_t BE = BlockElems(kType), BB = BlockBytes(kType);
+  // Blocks a prefetch step: 256 columns (a 256-block, or eight 32-blocks).
+  constexpr int64_t kStep = 256 / BE, kStepLines = (kStep * BB + 63) / 64;
+  const int64_t K = a.cols, nb = K / BE, row_bytes = nb * BB;
+  const uint8_t* rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = a.data + (a.r0 + j0 + r * rs) * row_bytes;
+  hn::Vec<DF> acc[R][TT];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
+  for (int64_t b = 0; b < nb; ++b) {
+    if constexpr (TT <= 4) {
+      if (b % kStep == 0) {  // as Tile: a fixed distance ahead, then into the stream's next row
+        const int64_t at = b * BB + kPrefetchBytes;
+        const int64_t ahead = at < row_bytes ? at : at + (rs > 1 ? 0 : (R - 1) * row_bytes);
+        for (int r = 0; r < R; ++r)
+          for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
+      }
+    }
+    const float* xb = x + t0 * K + b * BE;
+    Unroll<R>([&](auto rc) {
+      constexpr int r = static_cast<int>(decltype(rc)::value);
+      DecodeBlock<kType>(rows[r] + b * BB, [&](size_t i, hn::Vec<DF> w) {
+        Unroll<TT>([&](auto tc) {
+          constexpr int t = static_cast<int>(decltype(tc)::value);
+          acc[r][t] = hn::MulAdd(w, hn::LoadU(df, xb + t * K + i * N), acc[r][t]);
+        });
+      });
+    });
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < TT; ++t) y[(t0 + t) * a.n + j0 + r * rs] = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
+}
+
+template <DType kType, int R, int TT>
+HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
+                          float* HWY_RESTRICT y, int64_t rs) {
   constexpr bool kF8 = kType == DType::F8_E4M3;
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, esz = kF8 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  const int64_t K = a.cols, esz = BlockBytes(kType);
   const int64_t nb = (K + 127) / 128;
   const uint8_t* rows[R];
   const float* srow[R];
@@ -110,10 +157,20 @@ HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a
       for (int64_t k = kv; k < K; ++k) {
         float w = ScalarW<kType>(rows[r], k);
         if constexpr (kF8) w *= srow[r][k / 128] * 256.0f;
-        s += w * x[(t0 + t) * K + k];
+        s = std::fma(w, x[(t0 + t) * K + k], s);  // explicit: a contraction left to the compiler differs by instantiation
       }
       y[(t0 + t) * a.n + j0 + r * rs] = s;
     }
+}
+
+template <DType kType, int R, int TT>
+HWY_NOINLINE void Tile(const float* HWY_RESTRICT x, int64_t T, const GemmArgs& a, int64_t j0, int64_t t0,
+                       float* HWY_RESTRICT y, int64_t rs = 1) {
+  if constexpr (IsBlockType(kType)) {
+    BlockTile<kType, R, TT>(x, a, j0, t0, y, rs);
+  } else {
+    PlainTile<kType, R, TT>(x, a, j0, t0, y, rs);
+  }
 }
 
 template <DType kType, int R>
@@ -135,10 +192,17 @@ template <DType kType, int R>
 HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t kn, float* HWY_RESTRICT panel) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  const int64_t K = a.cols, row_bytes = ColumnBytes<kType>(K);
   for (int r = 0; r < R; ++r) {
-    const uint8_t* w = a.data + (a.r0 + j0 + r) * K * esz;
-    for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, panel + r * kn + (k - k0));
+    const uint8_t* w = a.data + (a.r0 + j0 + r) * row_bytes;
+    float* dst = panel + r * kn - k0;
+    if constexpr (IsBlockType(kType)) {  // chunks are whole blocks (kn a multiple of 256 or of K's blocks)
+      for (int64_t k = k0; k < k0 + kn; k += BlockElems(kType))
+        DecodeBlock<kType>(w + ColumnBytes<kType>(k),
+                           [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + k + i * N); });
+    } else {
+      for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + k);
+    }
   }
 }
 
@@ -179,7 +243,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   // FP8 chunks are the 128-column scale blocks.
   const int64_t K = a.cols, kv = K - K % N, KC = kType == DType::F8_E4M3 ? 128 : 256, TB = 32;
-  const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4), nb = (K + 127) / 128;
+  const int64_t row_bytes = ColumnBytes<kType>(K), nb = (K + 127) / 128;
   // The token block is copied with a padded row stride: rows 4 KiB apart would all map to the
   // same L1 sets and evict each other.
   const int64_t Kp = K + 16;
@@ -206,11 +270,11 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
         for (int r = 0; r < R; ++r) {
           float s = hn::GetLane(hn::SumOfLanes(df, hn::LoadU(df, acc.data() + (t * R + r) * N)));
           const int64_t row = a.r0 + j0 + r;
-          const uint8_t* w = a.data + row * K * esz;
-          for (int64_t k = kv; k < K; ++k) {
+          const uint8_t* w = a.data + row * row_bytes;
+          for (int64_t k = kv; k < K && !IsBlockType(kType); ++k) {
             float wk = ScalarW<kType>(w, k);
             if constexpr (kType == DType::F8_E4M3) wk *= a.scale[(row / 128) * nb + k / 128] * 256.0f;
-            s += wk * xb[t * Kp + k];
+            s = std::fma(wk, xb[t * Kp + k], s);
           }
           y[(tb + t) * a.n + j0 + r] = s;
         }
@@ -247,11 +311,7 @@ void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t
 }
 
 void GemmRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
-  switch (a.dtype) {
-    case DType::F8_E4M3: Rows<DType::F8_E4M3>(x, T, a, j_begin, j_end, y); break;
-    case DType::BF16: Rows<DType::BF16>(x, T, a, j_begin, j_end, y); break;
-    default: Rows<DType::F32>(x, T, a, j_begin, j_end, y); break;
-  }
+  VisitWeightType(a.dtype, [&](auto tag) { Rows<decltype(tag)::value>(x, T, a, j_begin, j_end, y); });
 }
 
 float Dot(const float* a, const float* b, int64_t n) {
@@ -279,18 +339,25 @@ void Axpy(float alpha, const float* x, float* y, int64_t n) {
 }
 
 // y[c] += sum_j a[j] * W[r0 + j, c], c < cols: a weighted sum of weight rows.
-void AxpyRows(const float* a, int64_t n, const GemmArgs& w, float* y) {
+template <DType kType>
+void AxpyRowsT(const float* a, int64_t n, const GemmArgs& w, float* y) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = w.cols, nb = (K + 127) / 128, kv = K - K % N;
+  const int64_t K = w.cols, nb = (K + 127) / 128, kv = K - K % N, row_bytes = ColumnBytes<kType>(K);
   for (int64_t j = 0; j < n; ++j) {
     const int64_t row = w.r0 + j;
-    auto one = [&](auto tag) {
-      constexpr DType kType = decltype(tag)::value;
-      const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
-      const uint8_t* r = w.data + row * K * esz;
+    const uint8_t* r = w.data + row * row_bytes;
+    auto coef = hn::Set(df, a[j]);
+    if constexpr (IsBlockType(kType)) {
+      constexpr int64_t BE = BlockElems(kType), BB = BlockBytes(kType);
+      for (int64_t b = 0; b < K / BE; ++b) {
+        float* yb = y + b * BE;
+        DecodeBlock<kType>(r + b * BB, [&](size_t i, hn::Vec<DF> v) {
+          hn::StoreU(hn::MulAdd(coef, v, hn::LoadU(df, yb + i * N)), df, yb + i * N);
+        });
+      }
+    } else {
       const float* srow = kType == DType::F8_E4M3 ? w.scale + (row / 128) * nb : nullptr;
-      auto coef = hn::Set(df, a[j]);
       for (int64_t k = 0; k < kv; k += N) {
         if constexpr (kType == DType::F8_E4M3) {
           if (k % 128 == 0) coef = hn::Set(df, a[j] * srow[k / 128] * 256.0f);
@@ -302,13 +369,12 @@ void AxpyRows(const float* a, int64_t n, const GemmArgs& w, float* y) {
         if constexpr (kType == DType::F8_E4M3) s *= srow[k / 128] * 256.0f;
         y[k] += s * ScalarW<kType>(r, k);
       }
-    };
-    switch (w.dtype) {
-      case DType::F8_E4M3: one(std::integral_constant<DType, DType::F8_E4M3>{}); break;
-      case DType::BF16: one(std::integral_constant<DType, DType::BF16>{}); break;
-      default: one(std::integral_constant<DType, DType::F32>{}); break;
     }
   }
+}
+
+void AxpyRows(const float* a, int64_t n, const GemmArgs& w, float* y) {
+  VisitWeightType(w.dtype, [&](auto tag) { AxpyRowsT<decltype(tag)::value>(a, n, w, y); });
 }
 
 const char* TargetName() { return hwy::TargetName(HWY_TARGET); }

@@ -18,6 +18,7 @@
 #include "hwy/highway.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/load_weights-inl.h"
+#include "kernels/quant/dequant-inl.h"
 
 #include <algorithm>
 #include <vector>
@@ -65,13 +66,13 @@ void PackTokens(const float* x, int64_t T, int64_t K, int64_t tile_begin, int64_
 
 // Dequantises rows [row0, row0 + rows) (rows <= MR; missing rows zero), columns [k0, k0 + kn),
 // into wp[r * kWS + k - k0]: the same fp32 values the decode kernels multiply
-// (FP8: e4m3(code) * weight_scale_inv, exact before the product).
+// (FP8: e4m3(code) * weight_scale_inv, exact before the product; block types: their blocks
+// decoded by DecodeBlock, a chunk being whole blocks since KC and K are multiples of them).
 template <DType kType>
 void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t kn, float* HWY_RESTRICT wp) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
-  const int64_t K = a.cols, nb = (K + 127) / 128;
-  const int64_t esz = kType == DType::F8_E4M3 ? 1 : (kType == DType::BF16 ? 2 : 4);
+  const int64_t K = a.cols, nb = (K + 127) / 128, row_bytes = ColumnBytes<kType>(K);
   for (int r = 0; r < kMR; ++r) {
     float* dst = wp + r * kWS;
     if (r >= rows) {
@@ -79,7 +80,7 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
       continue;
     }
     const int64_t row = a.r0 + row0 + r;
-    const uint8_t* w = a.data + row * K * esz;
+    const uint8_t* w = a.data + row * row_bytes;
     // The weights come from memory in short runs (KC columns of each row), too short for the
     // hardware prefetcher: request this row's run two column chunks ahead, and past the row's
     // end the start of the row it is followed by (the same row of the next row block).
@@ -88,9 +89,10 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
       const uint8_t* base = w;
       if (at >= K) {
         at -= K;
-        base = w + kRowBlock * K * esz;
+        base = w + kRowBlock * row_bytes;
       }
-      for (int64_t b = at * esz; b < std::min(K, at + kKC) * esz; b += 64) hwy::Prefetch(base + b);
+      const int64_t end = ColumnBytes<kType>(std::min(K, at + kKC));
+      for (int64_t b = ColumnBytes<kType>(at); b < end; b += 64) hwy::Prefetch(base + b);
     }
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
@@ -101,7 +103,11 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
         hn::StoreU(hn::Mul(v, hn::Set(df, srow[k / 128] * 256.0f)), df, dst + (k - k0));
       }
       for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k) * (srow[k / 128] * 256.0f);
-    } else if constexpr (kType == DType::BF16) {
+    } else if constexpr (IsBlockType(kType)) {
+      for (; k < k0 + kn; k += BlockElems(kType))
+        DecodeBlock<kType>(w + ColumnBytes<kType>(k),
+                           [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + (k - k0) + i * N); });
+    } else if constexpr (kType == DType::BF16 || kType == DType::F16) {
       for (; k + N <= k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + (k - k0));
       for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k);
     } else {
@@ -168,11 +174,7 @@ void PrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin,
 }
 
 void GemmPrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
-  switch (a.dtype) {
-    case DType::F8_E4M3: PrefillRows<DType::F8_E4M3>(xt, T, a, j_begin, j_end, y); break;
-    case DType::BF16: PrefillRows<DType::BF16>(xt, T, a, j_begin, j_end, y); break;
-    default: PrefillRows<DType::F32>(xt, T, a, j_begin, j_end, y); break;
-  }
+  VisitWeightType(a.dtype, [&](auto tag) { PrefillRows<decltype(tag)::value>(xt, T, a, j_begin, j_end, y); });
 }
 
 }  // namespace HWY_NAMESPACE

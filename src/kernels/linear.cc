@@ -16,21 +16,11 @@ namespace {
 
 // Decodes W[r, c0 : c0 + len] into buf without the block scale (FP8) or as values.
 inline void decode_block(const Matrix& W, int64_t r, int64_t c0, int64_t len, float* buf) {
-  switch (W.dtype) {
-    case DType::F8_E4M3: {
-      const uint8_t* w = W.data + r * W.cols + c0;
-      for (int64_t i = 0; i < len; ++i) buf[i] = kE4M3Table[w[i]];
-      break;
-    }
-    case DType::BF16: {
-      const uint16_t* w = reinterpret_cast<const uint16_t*>(W.data) + r * W.cols + c0;
-      for (int64_t i = 0; i < len; ++i) buf[i] = bf16_to_f32(w[i]);
-      break;
-    }
-    default: {
-      const float* w = reinterpret_cast<const float*>(W.data) + r * W.cols + c0;
-      std::copy(w, w + len, buf);
-    }
+  if (W.dtype == DType::F8_E4M3) {
+    const uint8_t* w = W.data + r * W.cols + c0;
+    for (int64_t i = 0; i < len; ++i) buf[i] = kE4M3Table[w[i]];
+  } else {
+    W.row(r, buf, c0, len);  // block types: dequant_row_ref, a block at a time
   }
 }
 
@@ -99,13 +89,15 @@ void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const ui
 
 void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
   if (n < 0) n = W.rows - r0;
-  const int64_t K = W.cols, B = Matrix::kBlock, nb = W.scale_cols();
+  // Chunks of 128 columns (FP8: the scale blocks); block types: one block (32 or 256).
+  const int64_t K = W.cols, B = is_block_quant(W.dtype) ? dtype_block_elems(W.dtype) : Matrix::kBlock;
+  const int64_t nb = (K + B - 1) / B;
   const bool fp8 = W.dtype == DType::F8_E4M3;
   const double work = static_cast<double>(n) * K * T;
 #pragma omp parallel for schedule(static) if (work > (1 << 20))
   for (int64_t j = 0; j < n; ++j) {
     const int64_t r = r0 + j;
-    float buf[Matrix::kBlock];
+    float buf[256];
     for (int64_t t = 0; t < T; ++t) y[t * n + j] = 0.0f;
     for (int64_t b = 0; b < nb; ++b) {
       const int64_t c0 = b * B, len = std::min(B, K - c0);

@@ -4,7 +4,8 @@
 // FP8 e4m3 codes are widened to fp16 bit patterns (e4m3 is a subset of fp16 once re-biased:
 // code << 7 scales the value by 2^-8) and converted by the hardware fp16 -> fp32 instruction,
 // which handles subnormals at full speed; callers fold the 2^8 into the block scale, so every
-// dequantised weight is exact. BF16 widens by a shift.
+// dequantised weight is exact. BF16 widens by a shift, F16 by the hardware conversion. (The
+// ggml block types have their own decoders: quant/dequant-inl.h.)
 #if defined(DSEEK_KERNELS_LOAD_WEIGHTS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef DSEEK_KERNELS_LOAD_WEIGHTS_INL_H_
 #undef DSEEK_KERNELS_LOAD_WEIGHTS_INL_H_
@@ -17,6 +18,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/numeric.h"
+#include "kernels/quant/blocks.h"
 #include "weights/dtype.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -43,6 +45,9 @@ HWY_INLINE hn::Vec<DF> LoadW(DF df, const uint8_t* w, int64_t k) {
     const hn::Rebind<uint32_t, DF> du32;
     const auto v = hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(w) + k));
     return hn::BitCast(df, hn::ShiftLeft<16>(v));
+  } else if constexpr (kType == DType::F16) {
+    const hn::Rebind<hwy::float16_t, DF> df16;
+    return hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(w) + k));
   } else {
     return hn::LoadU(df, reinterpret_cast<const float*>(w) + k);
   }
@@ -56,6 +61,8 @@ HWY_INLINE float ScalarW(const uint8_t* w, int64_t k) {
     uint16_t b;
     std::memcpy(&b, w + 2 * k, 2);
     return bf16_to_f32(b);
+  } else if constexpr (kType == DType::F16) {
+    return quant::load_f16(w + 2 * k);
   } else {
     float f;
     std::memcpy(&f, w + 4 * k, 4);

@@ -3,7 +3,7 @@
 
 namespace dseek::quant {
 
-const uint64_t iq2xxs_grid[256] = {
+constexpr uint64_t iq2xxs_grid[256] = {
     0x0808080808080808, 0x080808080808082b, 0x0808080808081919, 0x0808080808082b08,
     0x0808080808082b2b, 0x0808080808190819, 0x0808080808191908, 0x08080808082b0808,
     0x08080808082b082b, 0x08080808082b2b08, 0x08080808082b2b2b, 0x0808080819080819,
@@ -70,7 +70,7 @@ const uint64_t iq2xxs_grid[256] = {
     0x2b2b082b08080808, 0x2b2b190808192b08, 0x2b2b2b0819190808, 0x2b2b2b1908081908,
 };
 
-const uint32_t iq3xxs_grid[256] = {
+constexpr uint32_t iq3xxs_grid[256] = {
     0x04040404, 0x04040414, 0x04040424, 0x04040c0c, 0x04040c1c, 0x04040c3e, 0x04041404, 0x04041414,
     0x04041c0c, 0x04042414, 0x04043e1c, 0x04043e2c, 0x040c040c, 0x040c041c, 0x040c0c04, 0x040c0c14,
     0x040c140c, 0x040c142c, 0x040c1c04, 0x040c1c14, 0x040c240c, 0x040c2c24, 0x040c3e04, 0x04140404,
@@ -619,6 +619,19 @@ const uint64_t iq1s_grid[2048] = {
     0x0101010101ffff01, 0x0101010101ff01ff, 0x0101010101ff0101, 0x0101010101000000,
     0x010101010101ffff, 0x010101010101ff01, 0x01010101010101ff, 0x0101010101010101,
 };
+namespace {
+template <int kWidth, class T>
+constexpr GridF32<256, kWidth> to_f32(const T (&grid)[256]) {
+  GridF32<256, kWidth> g{};
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < kWidth; ++j) g.v[i][j] = static_cast<float>((grid[i] >> (8 * j)) & 0xFF);
+  return g;
+}
+}  // namespace
+
+constexpr GridF32<256, 8> iq2xxs_grid_f32 = to_f32<8>(iq2xxs_grid);
+constexpr GridF32<256, 4> iq3xxs_grid_f32 = to_f32<4>(iq3xxs_grid);
+
 static_assert(kSignTable.v[1] == 129 && kSignTable.v[3] == 3 && kSignTable.v[127] == 255);
 
 }  // namespace dseek::quant

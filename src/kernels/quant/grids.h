@@ -35,4 +35,13 @@ extern const uint32_t iq3xxs_grid[256];
 extern const uint64_t iq1s_grid[2048];
 inline constexpr float IQ1S_DELTA = 0.125f;
 
+// The IQ2_XXS and IQ3_XXS grids as fp32 (v[i][j] = byte j of point i), for SIMD decoders
+// that load a point's magnitudes as one vector (8 KiB and 4 KiB: they stay in L1).
+template <int kPoints, int kWidth>
+struct alignas(64) GridF32 {
+  float v[kPoints][kWidth];
+};
+extern const GridF32<256, 8> iq2xxs_grid_f32;
+extern const GridF32<256, 4> iq3xxs_grid_f32;
+
 }  // namespace dseek::quant
