@@ -5,6 +5,17 @@
 
 namespace dseek::cli {
 
+namespace {
+std::string size_str(double b) {
+  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  for (; b >= 1024 && i < 4; ++i) b /= 1024;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", b, u[i]);
+  return buf;
+}
+}  // namespace
+
 std::string gguf_tensor_class(const std::string& n, int num_hidden_layers) {
   auto has = [&](const char* s) { return n.find(s) != std::string::npos; };
   if (n.rfind("blk.", 0) == 0 && std::stoi(n.substr(4)) >= num_hidden_layers) return "mtp";
@@ -28,9 +39,10 @@ nlohmann::ordered_json gguf_plan(const Checkpoint& ck) {
       const TensorView& t = *f->find(name);
       const std::string cls = gguf_tensor_class(name, c.num_hidden_layers);
       auto& e = classes[cls][std::string(dtype_name(t.dtype))];
-      e["tensors"] = e.value("tensors", 0) + 1;
-      e["params"] = e.value("params", int64_t(0)) + t.numel();
-      e["bytes"] = e.value("bytes", int64_t(0)) + int64_t(t.nbytes);
+      if (e.is_null()) e = {{"tensors", 0}, {"params", int64_t(0)}, {"bytes", int64_t(0)}};
+      e["tensors"] = e["tensors"].get<int>() + 1;
+      e["params"] = e["params"].get<int64_t>() + t.numel();
+      e["bytes"] = e["bytes"].get<int64_t>() + int64_t(t.nbytes);
       total += double(t.nbytes);
       params += double(t.numel());
       if (cls == "routed experts")
@@ -56,19 +68,18 @@ nlohmann::ordered_json gguf_plan(const Checkpoint& ck) {
 }
 
 void print_gguf_plan(const nlohmann::ordered_json& p) {
-  std::printf("GGUF: %s, %zu part(s); %.2f GB in tensors, %.2f bits a weight\n",
-              p["architecture"].get<std::string>().c_str(), p["parts"].get<size_t>(), p["total_bytes"].get<double>() / 1e9,
-              p["bits_per_weight"].get<double>());
-  std::printf("  %-16s %-8s %7s %14s %12s %8s\n", "class", "type", "tensors", "params", "GB", "bits/w");
+  std::printf("GGUF: %s, %zu part(s); %s in tensors, %.2f bits a weight\n", p["architecture"].get<std::string>().c_str(),
+              p["parts"].get<size_t>(), size_str(p["total_bytes"].get<double>()).c_str(), p["bits_per_weight"].get<double>());
+  std::printf("  %-16s %-8s %7s %14s %12s %8s\n", "class", "type", "tensors", "params", "size", "bits/w");
   for (const auto& [cls, types] : p["classes"].items())
     for (const auto& [type, e] : types.items()) {
       const double bytes = e["bytes"].get<double>(), n = e["params"].get<double>();
-      std::printf("  %-16s %-8s %7d %14.0f %12.4f %8.3f\n", cls.c_str(), type.c_str(), e["tensors"].get<int>(), n,
-                  bytes / 1e9, n > 0 ? 8.0 * bytes / n : 0.0);
+      std::printf("  %-16s %-8s %7d %14.0f %12s %8.3f\n", cls.c_str(), type.c_str(), e["tensors"].get<int>(), n,
+                  size_str(bytes).c_str(), n > 0 ? 8.0 * bytes / n : 0.0);
     }
-  std::printf("  a decoded token reads %.3f GB of weights (all but the routed experts and MTP block, k/E of the\n"
+  std::printf("  a decoded token reads %s of weights (all but the routed experts and the MTP block, k/E of the\n"
               "  routed experts, one embedding row)\n",
-              p["active_bytes_per_token"].get<double>() / 1e9);
+              size_str(p["active_bytes_per_token"].get<double>()).c_str());
   std::printf("chat template: %s\n", p["chat_template"].get<std::string>().c_str());
   if (!p["unmapped_tensors"].empty())
     std::printf("ignored GGUF tensors (no DeepSeek-V3.2 meaning): %zu\n", p["unmapped_tensors"].size());
