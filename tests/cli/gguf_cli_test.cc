@@ -1,0 +1,115 @@
+// `-m FILE.gguf` through the dseek binary: inspect (plan, split sets from any part), tokenize
+// from the GGUF's own tokenizer, score within the fixture tolerance, and one clear error line
+// (exit 1) naming the file and the tensor or key for each kind of malformed GGUF.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "model/golden.h"
+#include "run_util.h"
+#include "weights/gguf_test_util.h"
+
+namespace dseek::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(GgufCli, InspectSplitFromSecondPart) {
+  const RunResult r = run_dseek("inspect -m " + quote(gguf_fixture("gguf-v32-Q2_K-00002-of-00002.gguf")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 part(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("routed experts   Q2_K"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not executed"), std::string::npos) << r.out;
+  const RunResult j = run_dseek("inspect --json -m " + quote(gguf_fixture("gguf-v32-Q2_K-00001-of-00002.gguf")));
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto plan = nlohmann::json::parse(j.out)["gguf"];
+  // Both parts' bytes: the README's file sizes less headers and padding.
+  EXPECT_GT(plan["total_bytes"].get<double>(), 2.2e6);
+  EXPECT_LT(plan["total_bytes"].get<double>(), 2404352.0);
+  EXPECT_EQ(plan["classes"]["attention"]["Q4_0"]["tensors"], 2);  // attn_k_b of blocks 0 and 1
+  EXPECT_EQ(plan["classes"]["routed experts"]["Q3_K"]["tensors"], 1);
+}
+
+TEST(GgufCli, TokenizeFromVocabOnlyGgufMatchesTokenizerJson) {
+  TempDir t;
+  const std::string text = "Hello, world! 你好 <｜User｜>12345 <think>x</think>\n\tcode();";
+  std::ofstream(t.path("t.txt")) << text;
+  const RunResult g = run_dseek("tokenize -m " + quote(vocab_only_gguf()) + " --text-file " + quote(t.path("t.txt")));
+  const RunResult j = run_dseek("tokenize -m " + quote(repo_dir() + "/models/nano-agent") + " --text-file " + quote(t.path("t.txt")));
+  ASSERT_EQ(g.status, 0) << g.err;
+  ASSERT_EQ(j.status, 0) << j.err;
+  EXPECT_EQ(g.out, j.out);
+}
+
+TEST(GgufCli, ScoreWithinTolerance) {
+  TempDir t;
+  auto golden = SafetensorsFile::open(gguf_fixture("gguf-v32-Q4_K_M.golden.safetensors"));
+  std::vector<int64_t> ids = as_i64(golden->get("prompt0.tokens"));
+  std::ofstream(t.path("ids.json")) << nlohmann::json(ids).dump();
+  for (const char* path : {"prefill", "decode"}) {
+    const std::string out = t.path(std::string(path) + ".safetensors");
+    const RunResult r = run_dseek("score -m " + quote(gguf_fixture("gguf-v32-Q4_K_M.gguf")) + " --ids-file " +
+                                  quote(t.path("ids.json")) + " --out " + quote(out) +
+                                  (std::string(path) == "decode" ? " --decode" : ""));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::vector<float> got = as_f32(SafetensorsFile::open(out)->get("logits"));
+    const std::vector<float> want = as_f32(golden->get(std::string("prompt0.") + path + ".logits"));
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_LE(max_abs_diff(got.data(), want.data(), got.size()), 1e-3f) << path;
+  }
+}
+
+class MalformedGguf : public ::testing::Test {
+ protected:
+  TempDir t_;
+  std::vector<uint8_t> b_ = read_bytes(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  std::string bad_ = t_.path("bad.gguf");
+
+  void expect_error(size_t keep, const std::vector<std::string>& needles) {
+    write_bytes(bad_, b_, keep);
+    const RunResult r = run_dseek("inspect -m " + quote(bad_));
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_NE(r.err.find(bad_), std::string::npos) << "no file name in: " << r.err;
+    for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "'" << n << "' not in: " << r.err;
+  }
+};
+
+TEST_F(MalformedGguf, BadMagic) {
+  b_[3] = 'X';
+  expect_error(SIZE_MAX, {"GGUF"});
+}
+
+TEST_F(MalformedGguf, TruncatedHeader) { expect_error(100, {}); }
+
+TEST_F(MalformedGguf, TruncatedTensorData) { expect_error(b_.size() - 4096, {"tensor '", "past the end"}); }
+
+TEST_F(MalformedGguf, UnknownType) {
+  const size_t at = after_string(b_, "blk.0.attn_q_a.weight");  // u32 n_dims, ne[2], u32 type
+  poke<uint32_t>(b_, at + 4 + 16, 17);
+  expect_error(SIZE_MAX, {"blk.0.attn_q_a.weight", "IQ2_XS"});
+}
+
+TEST_F(MalformedGguf, WrongShapeForAKnownTensor) {
+  const size_t at = after_string(b_, "blk.0.attn_q_a.weight");
+  poke<uint64_t>(b_, at + 4 + 8, 128);  // ne[1]: 128 rows instead of q_lora_rank 256
+  expect_error(SIZE_MAX, {"blk.0.attn_q_a.weight", "shape"});
+}
+
+TEST_F(MalformedGguf, MetadataKeyOfTheWrongType) {
+  const size_t at = after_string(b_, "deepseek32.block_count");  // u32 value type, then the value
+  poke<uint32_t>(b_, at, 6);                                       // FLOAT32: same size, wrong type
+  expect_error(SIZE_MAX, {"deepseek32.block_count"});
+}
+
+TEST_F(MalformedGguf, MissingSplitPart) {
+  const std::string part1 = t_.path("m-00001-of-00002.gguf");
+  write_bytes(part1, read_bytes(gguf_fixture("gguf-v32-Q2_K-00001-of-00002.gguf")));
+  const RunResult r = run_dseek("inspect -m " + quote(part1));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("m-00002-of-00002.gguf"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dseek::test
