@@ -304,6 +304,17 @@ void GgufWriter::write_tensor(const std::string& name, const void* data, size_t 
   write_tensor_part(name, data, nbytes);
 }
 
+void GgufWriter::skip_tensor(const std::string& name) {
+  if (!header_done_) write_header();
+  if (next_ >= tensors_.size() || name != tensors_[next_].name || written_ != 0)
+    fail("tensor '" + name + "' skipped out of order");
+  flush();
+  const uint64_t end = align_up(pos_ + tensors_[next_].nbytes, align_);
+  if (::lseek(fd_, static_cast<off_t>(end), SEEK_SET) < 0) fail("seek in " + tmp_ + " failed: " + std::strerror(errno));
+  pos_ = end;
+  ++next_;
+}
+
 void GgufWriter::finish() {
   if (finished_) return;
   if (!header_done_) write_header();
@@ -311,6 +322,8 @@ void GgufWriter::finish() {
     fail("finish() before tensor '" + tensors_[next_].name + "' was written (" + std::to_string(tensors_.size() - next_) +
          " tensors missing)");
   flush();
+  // A skipped tensor at the end leaves the file short of its size: extend it (as a hole).
+  if (::ftruncate(fd_, static_cast<off_t>(pos_)) != 0) fail("cannot size " + tmp_ + ": " + std::strerror(errno));
   if (::fsync(fd_) != 0) fail("fsync of " + tmp_ + " failed: " + std::strerror(errno));
   int rc = ::close(fd_);
   fd_ = -1;

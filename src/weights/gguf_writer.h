@@ -56,6 +56,9 @@ class GgufWriter {
   // A piece of the tensor being written (the next declared one): pieces are appended until
   // they reach its size (an overrun throws); then the padding follows.
   void write_tensor_part(const std::string& name, const void* data, size_t nbytes);
+  // Leaves the next declared tensor's bytes as a hole (the file stays sparse: zeros that take
+  // no disk). For virtual full-size checkpoints (`dseek virtual-checkpoint --format gguf`).
+  void skip_tensor(const std::string& name);
   // Checks every tensor was written, flushes, fsyncs and renames PATH.tmp -> PATH.
   void finish();
 
