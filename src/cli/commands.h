@@ -7,6 +7,10 @@
 
 #include "engine/sampler.h"
 
+namespace CLI {
+class App;
+}
+
 namespace dseek::cli {
 
 // The built-in model directory: $DSEEK_MODEL, else models/nano-agent beside the binary's
@@ -102,5 +106,15 @@ struct AgentArgs {
   RunArgs gen;                    // max_tokens, sampling, numerics
 };
 int cmd_agent(const AgentArgs& a);
+
+struct QuantizeArgs {
+  std::string model_dir, out, type, name, split_max_size;
+  std::vector<std::string> tensor_types;  // "REGEX=TYPE"
+  int split_max_tensors = 0, threads = 0;
+  bool dry_run = false, no_vocab = false;
+};
+// Registers `dseek quantize` and its options on `app` (cmd_quantize.cc).
+CLI::App* add_quantize_command(CLI::App& app, QuantizeArgs& a);
+int cmd_quantize(const QuantizeArgs& a);
 
 }  // namespace dseek::cli

@@ -188,6 +188,9 @@ int main(int argc, char** argv) {
   c_agent->add_flag("--unsafe-no-sandbox", agent.unsafe_no_sandbox, "run shell tools without bubblewrap");
   add_sampling(c_agent, agent.gen);
 
+  QuantizeArgs quant;
+  auto* c_quant = add_quantize_command(app, quant);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*c_run) return cmd_run(run);
@@ -208,6 +211,7 @@ int main(int argc, char** argv) {
     if (*c_virt) return cmd_virtual_checkpoint(virt);
     if (*c_ppl) return cmd_perplexity(ppl);
     if (*c_agent) return cmd_agent(agent);
+    if (*c_quant) return cmd_quantize(quant);
   } catch (const dseek::Error& e) {
     std::cerr << "dseek: error: " << e.what() << "\n";
     return 1;
