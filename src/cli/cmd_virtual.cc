@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/io_util.h"
+#include "cli/virtual_gguf.h"
 #include "model/synthetic.h"
 #include "model/tensor_specs.h"
 #include "runtime/error.h"
@@ -28,6 +29,10 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
   } else {
     config_text = read_file(a.config);
     c = ModelConfig::from_json_text(config_text, a.config);
+  }
+  if (a.format == "gguf") {
+    write_virtual_gguf(c, a.out, a.type, a.split_max_size == "0" ? "" : a.split_max_size);
+    return 0;
   }
   if (a.shards < 1) throw Error("--shards must be >= 1");
   std::vector<TensorSpec> specs = checkpoint_tensors(c);

@@ -76,7 +76,7 @@ int cmd_bench(const BenchArgs& a);
 int64_t parse_bytes(const std::string& s, const std::string& flag);
 
 struct VirtualArgs {
-  std::string config, out;
+  std::string config, out, format = "safetensors", type = "q4_k_m", split_max_size = "50G";
   int shards = 163;
 };
 int cmd_virtual_checkpoint(const VirtualArgs& a);

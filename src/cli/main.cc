@@ -136,8 +136,12 @@ int main(int argc, char** argv) {
   VirtualArgs virt;
   auto* c_virt = app.add_subcommand("virtual-checkpoint", "write a sparse-file checkpoint with real names, dtypes and shapes (no disk used)");
   c_virt->add_option("--config", virt.config, "config.json to follow (default: the built-in DeepSeek-V3.2 671B config)");
-  c_virt->add_option("--out", virt.out, "output directory")->required();
-  c_virt->add_option("--shards", virt.shards, "number of shards")->capture_default_str();
+  c_virt->add_option("--out", virt.out, "output directory (safetensors) or OUT.gguf")->required();
+  c_virt->add_option("--shards", virt.shards, "number of shards (safetensors)")->capture_default_str();
+  c_virt->add_option("--format", virt.format, "safetensors (the FP8 release's layout) | gguf (llama.cpp's)")
+      ->check(CLI::IsMember({"safetensors", "gguf"}))->capture_default_str();
+  c_virt->add_option("--type", virt.type, "GGUF file type whose per-tensor types to use (q8_0, q4_k_m, q2_k, iq2_xxs, ...)")->capture_default_str();
+  c_virt->add_option("--split-max-size", virt.split_max_size, "GGUF: split into parts of at most this size (0: one file)")->capture_default_str();
 
   ServeArgs serve;
   serve.model_dir = def_model;
