@@ -81,7 +81,7 @@ int cmd_quantize(const QuantizeArgs& a) {
   std::cerr << "quantize: " << a.model_dir << " -> " << plan.paths.front()
             << (plan.paths.size() > 1 ? " ... " + plan.paths.back() : std::string()) << " ("
             << file_type_name(plan.type) << ", " << plan.layout.tensors.size() << " tensors, "
-            << format_bytes(plan.total_file_bytes()) << ", " << omp_get_max_threads() << " threads)\n";
+            << format_bytes(plan.total_file_bytes()) << ", " << omp_get_max_threads() << (omp_get_max_threads() == 1 ? " thread)\n" : " threads)\n");
   const QuantizeResult r = write_quantized(*ck, plan, &std::cerr, ::isatty(2));
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.1f s, %.1f MB/s", r.seconds, r.seconds > 0 ? r.bytes / r.seconds / 1e6 : 0.0);

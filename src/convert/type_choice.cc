@@ -147,7 +147,8 @@ DType fallback(DType t, const GgufTensorPlan& tensor) {
     default:
       throw Error("tensor " + tensor.name + ": rows of " + std::to_string(n) + " elements are not a whole number of " +
                   std::string(dtype_name(t)) + " blocks (" + std::to_string(dtype_block_elems(t)) +
-                  "), and llama.cpp defines no fallback type for " + std::string(dtype_name(t)));
+                  "), and llama.cpp defines no fallback type for " + std::string(dtype_name(t)) +
+                  "; give it another type, e.g. --tensor-type '" + tensor.name + "=f16'");
   }
   return n % dtype_block_elems(r) == 0 ? r : DType::F16;
 }

@@ -192,8 +192,8 @@ TEST(QuantizeOutput, NoTokenizerNeedsNoVocab) {
 }
 
 // The binary: exit status and message for bad arguments, and the dry run's report.
-std::pair<int, std::string> run(const std::string& args) {
-  const std::string cmd = dseek_binary() + " " + args + " 2>&1";
+std::pair<int, std::string> run_shell(const std::string& command) {
+  const std::string cmd = "(" + command + ") 2>&1";
   FILE* f = ::popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -202,6 +202,7 @@ std::pair<int, std::string> run(const std::string& args) {
   const int st = ::pclose(f);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
+std::pair<int, std::string> run(const std::string& args) { return run_shell(dseek_binary() + " " + args); }
 
 TEST(QuantizeCli, ErrorsAndDryRun) {
   if (!fs::exists(dseek_binary())) GTEST_SKIP() << "dseek binary not built";
@@ -225,6 +226,24 @@ TEST(QuantizeCli, ErrorsAndDryRun) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(d.entries(), (std::vector<std::string>{"o-00001-of-00003.gguf", "o-00002-of-00003.gguf", "o-00003-of-00003.gguf"}));
   EXPECT_NE(out.find("quantize: 100%"), std::string::npos) << out;  // not a tty: progress lines
+}
+
+// A full disk (a 2 MB tmpfs in a private mount namespace, where the system allows one): the
+// error names the file, and neither the output nor its temp file remains.
+TEST(QuantizeCli, FullDiskLeavesNothing) {
+  if (!fs::exists(dseek_binary())) GTEST_SKIP() << "dseek binary not built";
+  TempDir d;
+  const std::string mnt = d.file("small");
+  fs::create_directory(mnt);
+  const std::string inner = "mount -t tmpfs -o size=2M tmpfs " + mnt + " || exit 77; " + dseek_binary() +
+                            " quantize -m " + tiny_moe_dir() + " --out " + mnt + "/x.gguf --type q8_0 --no-vocab; echo rc=\\$?; ls -A " +
+                            mnt;
+  auto [rc, out] = run_shell("unshare -m sh -c \"" + inner + "\"");
+  if (out.find("rc=") == std::string::npos) GTEST_SKIP() << "no private tmpfs here: " << out;
+  EXPECT_NE(out.find("x.gguf.tmp failed: No space left on device"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  EXPECT_EQ(out.find("x.gguf\n"), std::string::npos) << out;  // ls shows nothing
+  EXPECT_EQ(out.find("x.gguf.tmp\n"), std::string::npos) << out;
 }
 
 }  // namespace
