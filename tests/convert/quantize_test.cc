@@ -97,7 +97,9 @@ TEST_P(QuantizeTiny, EveryTensorIsTheQuantizerOutputOfTheFp8Values) {
     }
     if (p.type != DType::F32) ++quantized;
   }
-  if (GetParam() != FileType::ALL_F32) EXPECT_EQ(quantized, 117 - 42);  // 42 norms / router / biases stay F32
+  if (GetParam() != FileType::ALL_F32) {
+    EXPECT_EQ(quantized, 117 - 42);  // 42 norms / router / biases stay F32
+  }
 }
 
 // The Q8_0 file dequantises to within half a Q8_0 step of the FP8 values (a check that does
@@ -124,6 +126,36 @@ TEST(QuantizeTinyQ8, DequantisedWithinHalfAStep) {
       }
     }
   }
+}
+
+// Checkpoint::open on the output gives back every HF tensor the model binds, under its HF
+// name and shape (kv_b_proj as k_b_proj / v_b_proj; FP8 scales and the MTP block's copies of
+// the embedding and head are gone).
+TEST(QuantizeTinyQ8, ReopensAsTheSameHfTensors) {
+  const Quantized& q = quantized_tiny(FileType::Q8_0);
+  auto ck = Checkpoint::open(q.plan.paths.at(0));
+  ASSERT_TRUE(ck->is_gguf());
+  EXPECT_TRUE(ck->unmapped_gguf_tensors().empty());
+  const ModelConfig& c = q.source->config();
+  size_t expected = 0;
+  for (const auto& [name, t] : q.source->tensors()) {
+    const bool scale = name.find("weight_scale_inv") != std::string::npos;
+    const bool mtp_copy = name == "model.layers.4.embed_tokens.weight" || name == "model.layers.4.shared_head.head.weight";
+    if (scale || mtp_copy) continue;
+    if (name.find("kv_b_proj") != std::string::npos) {
+      const std::string p = name.substr(0, name.find("kv_b_proj"));
+      const int64_t H = c.num_attention_heads;
+      EXPECT_EQ(ck->get(p + "k_b_proj.weight").shape, (std::vector<int64_t>{H, c.kv_lora_rank, c.qk_nope_head_dim}));
+      EXPECT_EQ(ck->get(p + "v_b_proj.weight").shape, (std::vector<int64_t>{H, c.v_head_dim, c.kv_lora_rank}));
+      expected += 2;
+      continue;
+    }
+    const TensorView* g = ck->find(name);
+    ASSERT_NE(g, nullptr) << name;
+    EXPECT_EQ(g->shape, t->shape) << name;
+    ++expected;
+  }
+  EXPECT_EQ(ck->tensors().size(), expected);
 }
 
 TEST_P(QuantizeTiny, ModelLogitsCloseToTheFp8Original) {
@@ -212,7 +244,9 @@ TEST(QuantizeTinyQuality, RelativeRmsePerType) {
     for (const auto& [t, e] : err) {
       const double rel = std::sqrt(e.first / e.second);
       std::printf("[ %s ] %s: relative RMSE %.4f\n", file_type_name(ft).c_str(), std::string(dtype_name(t)).c_str(), rel);
-      if (bound.count(t)) EXPECT_LT(rel, bound.at(t)) << dtype_name(t);
+      if (bound.count(t)) {
+        EXPECT_LT(rel, bound.at(t)) << dtype_name(t);
+      }
     }
   }
 }
