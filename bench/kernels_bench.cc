@@ -11,6 +11,7 @@
 #include "kernels/act_quant.h"
 #include "kernels/linear.h"
 #include "kernels/ops.h"
+#include "kernels/probe.h"
 #include "kernels/rope.h"
 #include "model/synthetic.h"
 
@@ -80,6 +81,78 @@ BENCHMARK(BM_fp8_matvec_cold)->ArgNames({"rows", "cols"})
     ->Args({7168, 16384})   // o_proj
     ->Args({32768, 32768})  // dseek bench's kernel:fp8_matvec
     ->Unit(benchmark::kMicrosecond);
+
+// Cold-weights decode over ggml block types (GGUF) and BF16, the same way: >= 1 GiB of
+// random valid blocks (random bytes, fp16 scales 2^-13 .. 2^-6), one copy a call. Bytes/s is
+// weight bytes read; compare with BM_read_bandwidth (1 GiB read the way the kernels read) and
+// BM_fp8_matvec_cold at the same shape.
+//   OMP_NUM_THREADS=1 build/dseek_kernel_bench --benchmark_filter='matvec_cold|read_bandwidth'
+std::vector<uint8_t> random_weights(DType t, int64_t bytes) {
+  std::vector<uint8_t> w(bytes);
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (int64_t i = 0; i + 8 <= bytes; i += 8) {
+    h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+    std::memcpy(w.data() + i, &h, 8);
+  }
+  auto put_f16 = [&](int64_t at) {  // exponent 2..9: 2^-13 .. 2^-6, either sign
+    w[at + 1] = static_cast<uint8_t>((w[at + 1] & 0x83) | ((2 + (w[at + 1] >> 2) % 8) << 2));
+  };
+  if (t == DType::BF16) {
+    for (int64_t i = 0; i < bytes; i += 2) w[i + 1] = static_cast<uint8_t>((w[i + 1] & 0x80) | 0x3c);  // |v| in [2^-7, 2^-6)
+    return w;
+  }
+  std::vector<int> f16{0};
+  if (t == DType::Q4_1 || t == DType::Q5_1 || t == DType::Q4_K || t == DType::Q5_K) f16 = {0, 2};
+  if (t == DType::Q2_K) f16 = {80, 82};
+  if (t == DType::Q3_K) f16 = {108};
+  if (t == DType::Q6_K) f16 = {208};
+  const int64_t bb = static_cast<int64_t>(dtype_block_bytes(t));
+  for (int64_t b = 0; b + bb <= bytes; b += bb)
+    for (int f : f16) put_f16(b + f);
+  return w;
+}
+
+template <DType kType>
+void BM_matvec_cold(benchmark::State& st) {
+  const int64_t rows = st.range(0), cols = st.range(1);
+  const int64_t mbytes = rows * static_cast<int64_t>(dtype_row_bytes(kType, cols));
+  const int64_t copies = std::max<int64_t>(1, ((int64_t(1) << 30) + mbytes - 1) / mbytes);
+  std::vector<uint8_t> w = random_weights(kType, copies * mbytes);
+  std::vector<float> x(cols), y(rows);
+  for (int64_t i = 0; i < cols; ++i) x[i] = 0.5f - static_cast<float>(i % 7) * 0.125f;
+  int64_t c = 0;
+  for (auto _ : st) {
+    Matrix m{kType, rows, cols, w.data() + c * mbytes, nullptr, "w"};
+    linear(x.data(), 1, m, y.data());
+    benchmark::DoNotOptimize(y.data());
+    c = (c + 1) % copies;
+  }
+  st.SetBytesProcessed(st.iterations() * mbytes);
+  st.SetItemsProcessed(st.iterations() * rows * cols);  // weights/s
+}
+#define DSEEK_MATVEC_COLD(T) \
+  BENCHMARK_TEMPLATE(BM_matvec_cold, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->Unit(benchmark::kMicrosecond)
+DSEEK_MATVEC_COLD(BF16);
+DSEEK_MATVEC_COLD(Q8_0);
+DSEEK_MATVEC_COLD(Q6_K);
+DSEEK_MATVEC_COLD(Q5_K);
+DSEEK_MATVEC_COLD(Q4_K);
+DSEEK_MATVEC_COLD(Q3_K);
+DSEEK_MATVEC_COLD(Q2_K);
+DSEEK_MATVEC_COLD(IQ4_XS);
+DSEEK_MATVEC_COLD(IQ2_XXS);
+DSEEK_MATVEC_COLD(IQ1_S);
+DSEEK_MATVEC_COLD(Q4_0);
+
+// The machine's read bandwidth, measured as dseek bench does (1 GiB, all threads).
+void BM_read_bandwidth(benchmark::State& st) {
+  ReadBandwidthProbe probe(int64_t(1) << 30);
+  double gbs = 0;
+  for (auto _ : st) gbs = probe.pass_gbs();
+  st.SetBytesProcessed(st.iterations() * (int64_t(1) << 30));
+  st.counters["last_GBps"] = gbs;
+}
+BENCHMARK(BM_read_bandwidth)->Unit(benchmark::kMillisecond);
 
 // The prefill GEMM (vectorised over tokens) at prefill shapes.
 void BM_fp8_prefill(benchmark::State& st) {

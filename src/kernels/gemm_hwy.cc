@@ -9,8 +9,8 @@
 // per 128-column scale block, then scaled into the accumulator), then a fixed lane reduction —
 // whatever the tile it was computed in, the token count T or the thread split. Batched decode
 // therefore equals single-sequence decode bit for bit. Block types (Q8_0, Q4_K, IQ2_XXS, ...)
-// are decoded a block at a time into exact fp32 weights in registers, so their chain is that of
-// an F32 matrix holding the dequantised weights.
+// are decoded a block at a time into exact fp32 weights in registers (BlockTile, whose chain
+// sums pairs of weight vectors first).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -38,16 +38,26 @@ namespace hn = hwy::HWY_NAMESPACE;
 // past the last full vector one by one. PanelRows computes exactly this chain.
 constexpr int64_t kPrefetchBytes = 1024;
 
-// The Tile of a block type: each row's next block decoded into exact weight vectors
-// (DecodeBlock), each vector multiplied into the row's TT accumulators as soon as it is made.
-// Rows advance a block at a time side by side, so the R streams stay in step.
+// The Tile of a block type. The chain of an output element: per pair of weight vectors (2N
+// consecutive columns of one block) a fresh partial sum w0 * x0 + w1 * x1 (lane-wise), added
+// into the accumulator; then a fixed lane reduction. It does not depend on T, R or the tile
+// (linear() with T >= 8 uses these tiles too, not PanelRows), so batched decode equals
+// single-token decode bit for bit. Blocks are decoded into exact fp32 weights (PrepBlock for
+// the R rows first — their unpacked scales go through a small buffer, and a load right after
+// the store that wrote it would stall — then DecodePrepped).
+//   One token: each row's block decoded into registers and multiplied as it is made; short
+//   chains per row keep the FMA units busy although a row's block is decoded in one go.
+//   Several tokens: 256 columns of the R rows decoded into an L1 buffer, then multiplied
+//   column pair by column pair into the R x TT accumulators (each x vector loaded once).
 template <DType kType, int R, int TT>
 HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
                           float* HWY_RESTRICT y, int64_t rs) {
   const DF df;
   const size_t N = hn::Lanes(df);
   constexpr int64_t BE = BlockElems(kType), BB = BlockBytes(kType);
-  // Blocks a prefetch step: 256 columns (a 256-block, or eight 32-blocks).
+  constexpr size_t kPrep = PrepFloats<kType>() > 0 ? PrepFloats<kType>() : 1;
+  static_assert(PrepFloats<kType>() == 0 || BE == 256, "prep is per 256-column chunk");
+  // Blocks a chunk / prefetch step: 256 columns (a 256-block, or eight 32-blocks).
   constexpr int64_t kStep = 256 / BE, kStepLines = (kStep * BB + 63) / 64;
   const int64_t K = a.cols, nb = K / BE, row_bytes = nb * BB;
   const uint8_t* rows[R];
@@ -55,25 +65,60 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   hn::Vec<DF> acc[R][TT];
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
-  for (int64_t b = 0; b < nb; ++b) {
-    if constexpr (TT <= 4) {
-      if (b % kStep == 0) {  // as Tile: a fixed distance ahead, then into the stream's next row
-        const int64_t at = b * BB + kPrefetchBytes;
-        const int64_t ahead = at < row_bytes ? at : at + (rs > 1 ? 0 : (R - 1) * row_bytes);
-        for (int r = 0; r < R; ++r)
-          for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
-      }
+  HWY_ALIGN float prep[R][kPrep];
+  auto prefetch = [&](int64_t b) {  // as PlainTile: a fixed distance ahead, then into the stream's next row
+    const int64_t at = b * BB + kPrefetchBytes;
+    const int64_t ahead = at < row_bytes ? at : at + (rs > 1 ? 0 : (R - 1) * row_bytes);
+    for (int r = 0; r < R; ++r)
+      for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
+  };
+  auto prep_rows = [&](int64_t b) {
+    if constexpr (PrepFloats<kType>() > 0) {
+      for (int r = 0; r < R; ++r) PrepBlock<kType>(rows[r] + b * BB, prep[r]);
+      qd::ScalesFromMemory();
     }
-    const float* xb = x + t0 * K + b * BE;
-    Unroll<R>([&](auto rc) {
-      constexpr int r = static_cast<int>(decltype(rc)::value);
-      DecodeBlock<kType>(rows[r] + b * BB, [&](size_t i, hn::Vec<DF> w) {
-        Unroll<TT>([&](auto tc) {
-          constexpr int t = static_cast<int>(decltype(tc)::value);
-          acc[r][t] = hn::MulAdd(w, hn::LoadU(df, xb + t * K + i * N), acc[r][t]);
+  };
+  if constexpr (TT == 1) {
+    for (int64_t b = 0; b < nb; ++b) {
+      if (b % kStep == 0) prefetch(b);
+      prep_rows(b);
+      const float* xb = x + t0 * K + b * BE;
+      Unroll<R>([&](auto rc) {
+        constexpr int r = static_cast<int>(decltype(rc)::value);
+        hn::Vec<DF> part = hn::Zero(df);  // (set at every even i)
+        DecodePrepped<kType>(rows[r] + b * BB, prep[r], [&](size_t i, hn::Vec<DF> w) {
+          const auto xv = hn::LoadU(df, xb + i * N);
+          if (i % 2 == 0) {
+            part = hn::Mul(w, xv);
+          } else {
+            acc[r][0] = hn::Add(acc[r][0], hn::MulAdd(w, xv, part));
+          }
         });
       });
-    });
+    }
+  } else {
+    HWY_ALIGN float wbuf[R][256];
+    for (int64_t b0 = 0; b0 < nb; b0 += kStep) {
+      const int64_t bn = std::min(kStep, nb - b0), kn = bn * BE;
+      if constexpr (TT <= 4) prefetch(b0);
+      prep_rows(b0);
+      for (int r = 0; r < R; ++r)
+        for (int64_t b = 0; b < bn; ++b)
+          DecodePrepped<kType>(rows[r] + (b0 + b) * BB, prep[r],
+                               [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
+      const float* xb = x + t0 * K + b0 * BE;
+      for (int64_t k = 0; k < kn; k += 2 * static_cast<int64_t>(N)) {
+        hn::Vec<DF> x0[TT], x1[TT];
+        for (int t = 0; t < TT; ++t) {
+          x0[t] = hn::LoadU(df, xb + t * K + k);
+          x1[t] = hn::LoadU(df, xb + t * K + k + N);
+        }
+        for (int r = 0; r < R; ++r) {
+          const auto w0 = hn::Load(df, wbuf[r] + k), w1 = hn::Load(df, wbuf[r] + k + N);
+          for (int t = 0; t < TT; ++t) acc[r][t] = hn::Add(acc[r][t], hn::MulAdd(w1, x1[t], hn::Mul(w0, x0[t])));
+        }
+      }
+    }
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) y[(t0 + t) * a.n + j0 + r * rs] = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
@@ -196,13 +241,7 @@ HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t 
   for (int r = 0; r < R; ++r) {
     const uint8_t* w = a.data + (a.r0 + j0 + r) * row_bytes;
     float* dst = panel + r * kn - k0;
-    if constexpr (IsBlockType(kType)) {  // chunks are whole blocks (kn a multiple of 256 or of K's blocks)
-      for (int64_t k = k0; k < k0 + kn; k += BlockElems(kType))
-        DecodeBlock<kType>(w + ColumnBytes<kType>(k),
-                           [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + k + i * N); });
-    } else {
-      for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + k);
-    }
+    for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + k);
   }
 }
 
@@ -271,7 +310,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
           float s = hn::GetLane(hn::SumOfLanes(df, hn::LoadU(df, acc.data() + (t * R + r) * N)));
           const int64_t row = a.r0 + j0 + r;
           const uint8_t* w = a.data + row * row_bytes;
-          for (int64_t k = kv; k < K && !IsBlockType(kType); ++k) {
+          for (int64_t k = kv; k < K; ++k) {
             float wk = ScalarW<kType>(w, k);
             if constexpr (kType == DType::F8_E4M3) wk *= a.scale[(row / 128) * nb + k / 128] * 256.0f;
             s = std::fma(wk, xb[t * Kp + k], s);
@@ -285,9 +324,11 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
 
 template <DType kType>
 void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
-  if (T >= 8) {
-    PanelRows<kType>(x, T, a, j_begin, j_end, y);
-    return;
+  if constexpr (!IsBlockType(kType)) {  // block types: BlockTile for every T (its own chain)
+    if (T >= 8) {
+      PanelRows<kType>(x, T, a, j_begin, j_end, y);
+      return;
+    }
   }
   int64_t j = j_begin;
   if (T <= 4) {
@@ -349,12 +390,22 @@ void AxpyRowsT(const float* a, int64_t n, const GemmArgs& w, float* y) {
     const uint8_t* r = w.data + row * row_bytes;
     auto coef = hn::Set(df, a[j]);
     if constexpr (IsBlockType(kType)) {
-      constexpr int64_t BE = BlockElems(kType), BB = BlockBytes(kType);
-      for (int64_t b = 0; b < K / BE; ++b) {
-        float* yb = y + b * BE;
-        DecodeBlock<kType>(r + b * BB, [&](size_t i, hn::Vec<DF> v) {
-          hn::StoreU(hn::MulAdd(coef, v, hn::LoadU(df, yb + i * N)), df, yb + i * N);
-        });
+      // Blocks prepped 8 at a time before they are decoded (see BlockTile).
+      constexpr int64_t BE = BlockElems(kType), BB = BlockBytes(kType), kBatch = 8;
+      constexpr size_t kPrep = PrepFloats<kType>() > 0 ? PrepFloats<kType>() : 1;
+      HWY_ALIGN float prep[kBatch][kPrep];
+      for (int64_t b0 = 0; b0 < K / BE; b0 += kBatch) {
+        const int64_t bn = std::min(kBatch, K / BE - b0);
+        if constexpr (PrepFloats<kType>() > 0) {
+          for (int64_t b = 0; b < bn; ++b) PrepBlock<kType>(r + (b0 + b) * BB, prep[b]);
+          qd::ScalesFromMemory();
+        }
+        for (int64_t b = 0; b < bn; ++b) {
+          float* yb = y + (b0 + b) * BE;
+          DecodePrepped<kType>(r + (b0 + b) * BB, prep[b], [&](size_t i, hn::Vec<DF> v) {
+            hn::StoreU(hn::MulAdd(coef, v, hn::LoadU(df, yb + i * N)), df, yb + i * N);
+          });
+        }
       }
     } else {
       const float* srow = kType == DType::F8_E4M3 ? w.scale + (row / 128) * nb : nullptr;

@@ -126,6 +126,15 @@ constexpr size_t kN = DSEEK_QD_LANES;
 constexpr bool kVec = kN >= 4;
 constexpr bool kVec16 = kN == 16;
 
+// After a kernel wrote its blocks' prep buffers: the compiler must read them back from memory
+// as broadcast loads (load ports), not forward the stored vectors through lane permutes,
+// which compete with the table lookups for the shuffle unit.
+HWY_INLINE void ScalesFromMemory() {
+#if HWY_COMPILER_GCC || HWY_COMPILER_CLANG
+  asm volatile("" ::: "memory");
+#endif
+}
+
 template <DType kType, class F>
 HWY_INLINE void Buffered(const uint8_t* b, F&& f) {
   const DF df;
@@ -139,6 +148,11 @@ HWY_INLINE void Buffered(const uint8_t* b, F&& f) {
 // kN bytes zero-extended to 32-bit lanes.
 HWY_INLINE VU Bytes(const uint8_t* p) { return hn::PromoteTo(DU(), hn::LoadU(hn::Rebind<uint8_t, DF>(), p)); }
 HWY_INLINE VF ToF(VU v) { return hn::ConvertTo(DF(), hn::BitCast(DI(), v)); }
+// The fp16 at p in every lane (a broadcast and the hardware conversion: no scalar fp16 work).
+HWY_INLINE VF F16Splat(const uint8_t* p) {
+  const hn::Rebind<uint16_t, DF> du16;
+  return hn::PromoteTo(DF(), hn::BitCast(hn::Rebind<hwy::float16_t, DF>(), hn::Set(du16, quant::load_u16(p))));
+}
 // code * scale + offset, rounded once (the product is exact).
 HWY_INLINE VF Affine(VU code, float scale, float offset) {
   return hn::MulAdd(ToF(code), hn::Set(DF(), scale), hn::Set(DF(), offset));
@@ -176,7 +190,7 @@ HWY_INLINE void Q5_01(const uint8_t* b, F&& f) {
 template <class F>
 HWY_INLINE void Q8_0(const uint8_t* b, F&& f) {
   const DF df;
-  const auto d = hn::Set(df, quant::load_f16(b));
+  const VF d = F16Splat(b);
   const int8_t* qs = reinterpret_cast<const int8_t*>(b + 2);
   for (size_t i = 0; i < 32 / kN; ++i)
     f(i, hn::Mul(hn::ConvertTo(df, hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<int8_t, DF>(), qs + i * kN))), d));
@@ -400,27 +414,280 @@ HWY_INLINE void IQ4Group(const uint8_t* qs, float dl, size_t i0, F&& f) {
   f(i0 + 1, Lut(table, hn::ShiftRight<4>(q)));
 }
 
+#if DSEEK_QD_LANES == 16
+// ---- 16 lanes (AVX-512): table lookups instead of convert-and-scale ------------------------
+// A 4-bit code indexes a 16-entry table of the block's values (code * scale + offset, or the
+// IQ4 levels times the scale), built once a group with one FMA; vpermps reads only the low 4
+// bits of each index lane, so a code needs no mask. The tables hold exactly the values the
+// generic decoders compute.
+using DU8 = hn::Repartition<uint8_t, DF>;  // 64 bytes
+
+HWY_INLINE VF Lut16(VF table, VU idx) {
+#if HWY_ARCH_X86
+  return VF{_mm512_permutexvar_ps(idx.raw, table.raw)};  // index bits 4.. ignored
+#else
+  return hn::TableLookupLanes(table, hn::IndicesFromVec(DF(), hn::BitCast(DI(), hn::And(idx, hn::Set(DU(), 15)))));
+#endif
+}
+HWY_INLINE hn::Mask<DF> MaskFromBits(uint32_t bits) {
+#if HWY_ARCH_X86
+  return hn::Mask<DF>{static_cast<__mmask16>(bits)};
+#else
+  return SignMask(bits);
+#endif
+}
+HWY_INLINE VF Iota() { return hn::Iota(DF(), 0.0f); }
+
+// Q4_0: table (i - 8) * d; Q4_1: i * d + m.
+template <bool kMin, class F>
+HWY_INLINE void Q4_01Lut(const uint8_t* b, F&& f) {
+  const VF d = F16Splat(b);
+  const VF table = kMin ? hn::MulAdd(Iota(), d, F16Splat(b + 2)) : hn::Mul(hn::Sub(Iota(), hn::Set(DF(), 8.0f)), d);
+  const VU q = Bytes(b + (kMin ? 4 : 2));
+  f(0, Lut16(table, q));
+  f(1, Lut16(table, hn::ShiftRight<4>(q)));
+}
+
+// Two-phase decoders: Prep* writes what a block's vectors need besides its codes (scales
+// as floats, Q6_K's assembled codes) to a small buffer, Dec* reads it back as broadcast loads.
+// A kernel preps the blocks of all its rows before decoding any: a load right after the
+// wide store that wrote it cannot be forwarded and would stall until the store retires.
+
+// Q4_K: the 8 scales and mins unpacked at once (ggml's 32-bit mask trick), times d and -dmin
+// in one multiply: p[0..7] = d * sc, p[8..15] = -dmin * m.
+HWY_INLINE void PrepQ4_K(const uint8_t* b, float* p) {
+  const DF df;
+  uint32_t u0 = quant::load_u32(b + 4), u1 = quant::load_u32(b + 8), u2 = quant::load_u32(b + 12);
+  const uint32_t m1 = 0x3f3f3f3fu, m2 = 0x0f0f0f0fu, m3 = 0x03030303u;
+  const uint32_t u3 = ((u2 >> 4) & m2) | (((u1 >> 6) & m3) << 4);
+  const uint32_t mins_lo = u1 & m1;
+  u1 = (u2 & m2) | (((u0 >> 6) & m3) << 4);
+  u2 = mins_lo;
+  u0 &= m1;  // u0, u1: the 8 scales, u2, u3: the 8 mins
+  // Into a vector through registers (a 16-byte load of scalar stores would stall too).
+  const hn::Full64<uint64_t> d64;
+  const auto packed = hn::Combine(hn::Full128<uint64_t>(), hn::Set(d64, u2 | (uint64_t{u3} << 32)),
+                                  hn::Set(d64, u0 | (uint64_t{u1} << 32)));
+  const VF mult = hn::IfThenElse(hn::FirstN(df, 8), F16Splat(b), hn::Neg(F16Splat(b + 2)));
+  hn::Store(hn::Mul(ToF(hn::PromoteTo(DU(), hn::BitCast(hn::Full128<uint8_t>(), packed))), mult), df, p);
+}
+
+// Q4_K: a table a group of 32: p[g] * i + p[8 + g].
 template <class F>
-HWY_INLINE void IQ4_XS(const uint8_t* b, F&& f) {
-  const float d = quant::load_f16(b);
+HWY_INLINE void DecQ4_K(const uint8_t* b, const float* p, F&& f) {
+  const DF df;
+  const uint8_t* qs = b + 16;
+  for (int c = 0; c < 4; ++c) {
+    const VF t0 = hn::MulAdd(Iota(), hn::Set(df, p[2 * c]), hn::Set(df, p[8 + 2 * c]));
+    const VF t1 = hn::MulAdd(Iota(), hn::Set(df, p[2 * c + 1]), hn::Set(df, p[9 + 2 * c]));
+    const VU q0 = Bytes(qs + 32 * c), q1 = Bytes(qs + 32 * c + 16);
+    f(4 * c, Lut16(t0, q0));
+    f(4 * c + 1, Lut16(t0, q1));
+    f(4 * c + 2, Lut16(t1, hn::ShiftRight<4>(q0)));
+    f(4 * c + 3, Lut16(t1, hn::ShiftRight<4>(q1)));
+  }
+}
+
+// Q5_K: Q4_K's scales; the 5-bit codes converted (a 32-entry table would need two lookups).
+template <class F>
+HWY_INLINE void DecQ5_K(const uint8_t* b, const float* p, F&& f) {
+  const DF df;
+  const uint8_t* qs = b + quant::off::kQ5K_qs;
+  const VU fifteen = hn::Set(DU(), 15), one = hn::Set(DU(), 1);
+  const VU qh[2] = {Bytes(b + quant::off::kQ5K_qh), Bytes(b + quant::off::kQ5K_qh + 16)};
+  for (int c = 0; c < 4; ++c) {
+    const VU q[2] = {Bytes(qs + 32 * c), Bytes(qs + 32 * c + 16)};
+    for (int hi = 0; hi < 2; ++hi) {
+      const int g = 2 * c + hi;
+      const VF d1 = hn::Set(df, p[g]), o1 = hn::Set(df, p[8 + g]);
+      for (int h = 0; h < 2; ++h) {
+        const VU nib = hi ? hn::ShiftRight<4>(q[h]) : hn::And(q[h], fifteen);
+        const VU v = hn::Or(nib, hn::ShiftLeft<4>(hn::And(hn::ShiftRightSame(qh[h], g), one)));
+        f(2 * g + h, hn::MulAdd(ToF(v), d1, o1));
+      }
+    }
+  }
+}
+
+// Q2_K: p[0..15] = d * sc_g, p[16..31] = -dmin * m_g.
+HWY_INLINE void PrepQ2_K(const uint8_t* b, float* p) {
+  const DF df;
+  const VU sc = Bytes(b);
+  hn::Store(hn::Mul(ToF(hn::And(sc, hn::Set(DU(), 15))), F16Splat(b + quant::off::kQ2K_d)), df, p);
+  hn::Store(hn::Mul(ToF(hn::ShiftRight<4>(sc)), hn::Neg(F16Splat(b + quant::off::kQ2K_dmin))), df, p + 16);
+}
+
+// Q2_K: one table holds 4 groups' values, entry gg + 4 i = p[g] * i + p[16 + g] for group
+// g = 4 g4 + gg (two 4-float broadcasts and one FMA); a code's index is 4 * code + gg.
+template <class F>
+HWY_INLINE void DecQ2_K(const uint8_t* b, const float* p, F&& f) {
+  const DF df;
+  const VF quarter = hn::ConvertTo(df, hn::BitCast(DI(), hn::ShiftRight<2>(hn::Iota(DU(), 0))));  // i
+  const VU twelve = hn::Set(DU(), 12);
+  const VU q[2][2] = {{Bytes(b + 16), Bytes(b + 32)}, {Bytes(b + 48), Bytes(b + 64)}};
+  for (int g4 = 0; g4 < 4; ++g4) {
+    const VF table = hn::MulAdd(quarter, hn::LoadDup128(df, p + 4 * g4), hn::LoadDup128(df, p + 16 + 4 * g4));
+    for (int gg = 0; gg < 4; ++gg) {
+      const int g = 4 * g4 + gg, n = g / 8, j = (g % 8) / 2, half = g % 2;
+      // 4 * ((byte >> 2j) & 3) + gg
+      const VU c4 = j == 0 ? hn::ShiftLeft<2>(q[n][half]) : hn::ShiftRightSame(q[n][half], 2 * j - 2);
+      f(g, Lut16(table, hn::Or(hn::And(c4, twelve), hn::Set(DU(), gg))));
+    }
+  }
+}
+
+// Q6_K: the 6-bit codes of 128 elements assembled 64 bytes at a time (element order) into
+// p's bytes 128..383; p[0..15] = d * sc_i (vector i of the block has scale sc_i), p[16..31] =
+// -32 times that.
+HWY_INLINE void PrepQ6_K(const uint8_t* b, float* p) {
+  const DF df;
+  const DU8 d8;
+  const hn::Half<DU8> d8h;
+  const VF ds = hn::Mul(hn::ConvertTo(df, hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<int8_t, DF>(),
+                                                                        reinterpret_cast<const int8_t*>(b + quant::off::kQ6K_scales)))),
+                        F16Splat(b + quant::off::kQ6K_d));
+  hn::Store(ds, df, p);
+  hn::Store(hn::Mul(ds, hn::Set(df, -32.0f)), df, p + 16);
+  uint8_t* codes = reinterpret_cast<uint8_t*>(p + 32);
+  const auto lo4 = hn::Set(d8, 0x0F), b01 = hn::Set(d8, 0x03), b45 = hn::Set(d8, 0x30);
+  for (int n = 0; n < 2; ++n) {
+    const auto ql = hn::LoadU(d8, b + 64 * n);
+    const auto h = hn::LoadU(d8h, b + quant::off::kQ6K_qh + 32 * n);
+    const auto qh = hn::Combine(d8, hn::ShiftRight<2>(h), h);  // lanes 32.. hold qh >> 2
+    // lanes 0..31: elements l (bits 0-1 of qh), 32..63: 32 + l (bits 2-3)
+    hn::Store(hn::Or(hn::And(ql, lo4), hn::ShiftLeft<4>(hn::And(qh, b01))), d8, codes + 128 * n);
+    // lanes 0..31: 64 + l (bits 4-5), 32..63: 96 + l (bits 6-7)
+    hn::Store(hn::Or(hn::ShiftRight<4>(ql), hn::And(qh, b45)), d8, codes + 128 * n + 64);
+  }
+}
+
+template <class F>
+HWY_INLINE void DecQ6_K(const uint8_t*, const float* p, F&& f) {
+  const DF df;
+  const uint8_t* codes = reinterpret_cast<const uint8_t*>(p + 32);
+  for (int i = 0; i < 16; ++i) f(i, hn::MulAdd(ToF(Bytes(codes + 16 * i)), hn::Set(df, p[i]), hn::Set(df, p[16 + i])));
+}
+
+alignas(64) static constexpr float kIQ4Levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                                     1,    13,   25,  38,  53,  69,  89,  113};
+// IQ4_XS: a table a group of 32, the levels times d * (scale - 32).
+template <class F>
+HWY_INLINE void DecIQ4_XS(const uint8_t* b, F&& f) {
+  const DF df;
+  const VF levels = hn::Load(df, kIQ4Levels);
+  const VF d = F16Splat(b);
   const uint16_t sh = quant::load_u16(b + 2);
   for (int ib = 0; ib < 8; ++ib) {
     const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | (((sh >> (2 * ib)) & 3) << 4);
-    IQ4Group(b + 8 + 16 * ib, d * (ls - 32), 2 * ib, f);
+    const VF table = hn::Mul(levels, hn::Mul(d, hn::Set(df, static_cast<float>(ls - 32))));
+    const VU q = Bytes(b + 8 + 16 * ib);
+    f(2 * ib, Lut16(table, q));
+    f(2 * ib + 1, Lut16(table, hn::ShiftRight<4>(q)));
   }
 }
+
+// IQ2_XXS: for group ib, p[2 ib + 1] = db = d * (0.5 + s) / 4 (s: the top 4 bits of the
+// group's second uint32), p[16 + 2 ib + 1] = -db, and as uint32 at p[32 + 2 ib + 1] the group's
+// 32 sign bits: its four 7-bit sign fields spread into bytes, each byte's parity as its 8th
+// bit (what ksigns_iq2xs tabulates). All 8 groups at once, the uint32 pairs as 16 lanes.
+HWY_INLINE void PrepIQ2_XXS(const uint8_t* b, float* p) {
+  const DF df;
+  const VU words = hn::LoadU(DU(), reinterpret_cast<const uint32_t*>(b + 2));
+  const VF db = hn::Mul(hn::Mul(hn::Add(ToF(hn::ShiftRight<28>(words)), hn::Set(df, 0.5f)), hn::Set(df, 0.25f)), F16Splat(b));
+  hn::Store(db, df, p);
+  hn::Store(hn::Neg(db), df, p + 16);
+  const VU v = hn::Or(hn::Or(hn::And(words, hn::Set(DU(), 0x7Fu)), hn::And(hn::ShiftLeft<1>(words), hn::Set(DU(), 0x7F00u))),
+                      hn::Or(hn::And(hn::ShiftLeft<2>(words), hn::Set(DU(), 0x7F0000u)),
+                             hn::And(hn::ShiftLeft<3>(words), hn::Set(DU(), 0x7F000000u))));
+  const VU a = hn::Xor(hn::Xor(v, hn::ShiftRight<1>(v)), hn::ShiftRight<2>(v));  // bit 0: b0^b1^b2, bit 3: b3^b4^b5
+  const VU par = hn::Xor(hn::Xor(a, hn::ShiftRight<3>(a)), hn::ShiftRight<6>(v));  // bit 0 of each byte: parity
+  hn::Store(hn::Or(v, hn::ShiftLeft<7>(hn::And(par, hn::Set(DU(), 0x01010101u)))), DU(), reinterpret_cast<uint32_t*>(p + 32));
+}
+
+// IQ2_XXS: two grid points (8 magnitudes each, from the fp32 grid) a vector, times -db or db
+// as the sign bits choose.
+template <class F>
+HWY_INLINE void DecIQ2_XXS(const uint8_t* b, const float* p, F&& f) {
+  const DF df;
+  const hn::Half<DF> dh;
+  const float(*grid)[8] = quant::iq2xxs_grid_f32.v;
+  const uint32_t* signs = reinterpret_cast<const uint32_t*>(p + 32);
+  for (int ib = 0; ib < 8; ++ib) {
+    const uint8_t* g = b + 2 + 8 * ib;
+    const uint32_t sg = signs[2 * ib + 1];
+    const VF pos = hn::Set(df, p[2 * ib + 1]), neg = hn::Set(df, p[16 + 2 * ib + 1]);
+    const VF m0 = hn::Combine(df, hn::LoadU(dh, grid[g[1]]), hn::LoadU(dh, grid[g[0]]));
+    f(2 * ib, hn::Mul(m0, hn::IfThenElse(MaskFromBits(sg & 0xFFFF), neg, pos)));
+    const VF m1 = hn::Combine(df, hn::LoadU(dh, grid[g[3]]), hn::LoadU(dh, grid[g[2]]));
+    f(2 * ib + 1, hn::Mul(m1, hn::IfThenElse(MaskFromBits(sg >> 16), neg, pos)));
+  }
+}
+#endif  // DSEEK_QD_LANES == 16
 
 #endif  // DSEEK_QD_LANES >= 4
 
 }  // namespace qd
 
-// Dequantises the block at blk: f(i, w) for its vectors in order (see the top of the file).
+// Floats of a block's prep buffer (0: the type decodes in one phase on this target).
+template <DType kType>
+constexpr size_t PrepFloats() {
+#if DSEEK_QD_LANES == 16
+  switch (kType) {
+    case DType::Q4_K: case DType::Q5_K: return 16;
+    case DType::Q2_K: return 32;
+    case DType::Q6_K: return 32 + 64;
+    case DType::IQ2_XXS: return 48;
+    default: return 0;
+  }
+#else
+  return 0;
+#endif
+}
+
+// Phase 1 of a two-phase decode: the block's prep buffer (PrepFloats() floats, 64-byte aligned).
+template <DType kType>
+HWY_INLINE void PrepBlock(const uint8_t* blk, float* prep) {
+#if DSEEK_QD_LANES == 16
+  using namespace qd;
+  if constexpr (kType == DType::Q4_K || kType == DType::Q5_K) PrepQ4_K(blk, prep);
+  if constexpr (kType == DType::Q2_K) PrepQ2_K(blk, prep);
+  if constexpr (kType == DType::Q6_K) PrepQ6_K(blk, prep);
+  if constexpr (kType == DType::IQ2_XXS) PrepIQ2_XXS(blk, prep);
+#endif
+  (void)blk;
+  (void)prep;
+}
+
+// Phase 2: f(i, w) for the block's vectors in order (see the top of the file), reading the
+// prep buffer PrepBlock wrote (unused when PrepFloats() is 0).
 template <DType kType, class F>
-HWY_INLINE void DecodeBlock(const uint8_t* blk, F&& f) {
+HWY_INLINE void DecodePrepped(const uint8_t* blk, const float* prep, F&& f) {
   using namespace qd;
 #if DSEEK_QD_LANES < 4
+  (void)prep;
   Buffered<kType>(blk, f);
 #else
+#if DSEEK_QD_LANES == 16
+  if constexpr (kType == DType::Q4_0) {
+    Q4_01Lut<false>(blk, f);
+  } else if constexpr (kType == DType::Q4_1) {
+    Q4_01Lut<true>(blk, f);
+  } else if constexpr (kType == DType::Q4_K) {
+    DecQ4_K(blk, prep, f);
+  } else if constexpr (kType == DType::Q5_K) {
+    DecQ5_K(blk, prep, f);
+  } else if constexpr (kType == DType::Q2_K) {
+    DecQ2_K(blk, prep, f);
+  } else if constexpr (kType == DType::Q6_K) {
+    DecQ6_K(blk, prep, f);
+  } else if constexpr (kType == DType::IQ2_XXS) {
+    DecIQ2_XXS(blk, prep, f);
+  } else if constexpr (kType == DType::IQ4_XS) {
+    DecIQ4_XS(blk, f);
+  } else if constexpr (kType == DType::IQ4_NL) {
+    IQ4Group(blk + 2, quant::load_f16(blk), 0, f);
+  } else
+#endif
   if constexpr (kType == DType::Q4_0) {
     Q4_01<false>(blk, f);
   } else if constexpr (kType == DType::Q4_1) {
@@ -447,14 +714,25 @@ HWY_INLINE void DecodeBlock(const uint8_t* blk, F&& f) {
     IQ3_XXS(blk, f);
   } else if constexpr (kType == DType::IQ1_S) {
     IQ1_S(blk, f);
-  } else if constexpr (kType == DType::IQ4_NL && kVec16) {
-    IQ4Group(blk + 2, quant::load_f16(blk), 0, f);
-  } else if constexpr (kType == DType::IQ4_XS && kVec16) {
-    IQ4_XS(blk, f);
   } else {
     Buffered<kType>(blk, f);
   }
+  (void)prep;
 #endif
+}
+
+// Dequantises the block at blk: f(i, w) for its vectors in order (one block on its own: both
+// phases back to back).
+template <DType kType, class F>
+HWY_INLINE void DecodeBlock(const uint8_t* blk, F&& f) {
+  if constexpr (PrepFloats<kType>() == 0) {
+    DecodePrepped<kType>(blk, nullptr, f);
+  } else {
+    HWY_ALIGN float prep[PrepFloats<kType>()];
+    PrepBlock<kType>(blk, prep);
+    qd::ScalesFromMemory();
+    DecodePrepped<kType>(blk, prep, f);
+  }
 }
 
 }  // namespace HWY_NAMESPACE
