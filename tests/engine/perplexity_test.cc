@@ -70,7 +70,7 @@ TEST(Perplexity, KlDivergenceAgainstSavedLogprobs) {
   ASSERT_EQ(self.kld.size(), size_t(self.scored));
   double mx = 0;
   for (double k : self.kld) mx = std::max(mx, k);
-  EXPECT_LT(mx, 1e-6);  // only the u16 coding of the saved log-probs
+  EXPECT_LT(mx, 2e-5);  // only the u16 coding of the saved log-probs (<= 3e-4 nats a value)
   EXPECT_EQ(self.top1_same, self.scored);
   EXPECT_NEAR(self.ref_ppl(), self.ppl(), 1e-3 * self.ppl());
 
@@ -79,7 +79,7 @@ TEST(Perplexity, KlDivergenceAgainstSavedLogprobs) {
   const PerplexityResult r2 = run_perplexity(*q2, toks, opt, nullptr, ref2.get());
   double mean = 0;
   for (double k : r2.kld) mean += k / double(r2.kld.size());
-  EXPECT_GT(mean, 1e-4);
+  EXPECT_GT(mean, 1e-3) << "Q2_K against Q8_0";
   EXPECT_NEAR(r2.ref_ppl(), self.ppl(), 1e-3 * self.ppl());
 
   // Another text: refused, naming the chunk.
