@@ -131,7 +131,7 @@ void BM_matvec_cold(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * rows * cols);  // weights/s
 }
 #define DSEEK_MATVEC_COLD(T) \
-  BENCHMARK_TEMPLATE(BM_matvec_cold, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->Unit(benchmark::kMicrosecond)
+  BENCHMARK_TEMPLATE(BM_matvec_cold, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->UseRealTime()->Unit(benchmark::kMicrosecond)
 DSEEK_MATVEC_COLD(BF16);
 DSEEK_MATVEC_COLD(Q8_0);
 DSEEK_MATVEC_COLD(Q6_K);
@@ -152,7 +152,7 @@ void BM_read_bandwidth(benchmark::State& st) {
   st.SetBytesProcessed(st.iterations() * (int64_t(1) << 30));
   st.counters["last_GBps"] = gbs;
 }
-BENCHMARK(BM_read_bandwidth)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_read_bandwidth)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The prefill GEMM (vectorised over tokens) at prefill shapes.
 void BM_fp8_prefill(benchmark::State& st) {

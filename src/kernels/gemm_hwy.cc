@@ -47,6 +47,8 @@ constexpr int64_t kPrefetchBytes = 1024;
 // the store that wrote it would stall — then DecodePrepped).
 //   One token: each row's block decoded into registers and multiplied as it is made; short
 //   chains per row keep the FMA units busy although a row's block is decoded in one go.
+//   (HasPairDecoder types go pair by pair instead, each pair of x vectors loaded once for the
+//   R rows.)
 //   Several tokens: 256 columns of the R rows decoded into an L1 buffer, then multiplied
 //   column pair by column pair into the R x TT accumulators (each x vector loaded once).
 template <DType kType, int R, int TT>
@@ -66,21 +68,44 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
   HWY_ALIGN float prep[R][kPrep];
-  auto prefetch = [&](int64_t b) {  // as PlainTile: a fixed distance ahead, then into the stream's next row
-    const int64_t at = b * BB + kPrefetchBytes;
-    const int64_t ahead = at < row_bytes ? at : at + (rs > 1 ? 0 : (R - 1) * row_bytes);
-    for (int r = 0; r < R; ++r)
-      for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead + 64 * l);
-  };
+  // As PlainTile: each row's stream a fixed distance ahead, then into the stream's next row.
+  // (A macro: GCC dropped the prefetches when this was a lambda.)
+#define DSEEK_BLOCK_PREFETCH(b)                                                                  \
+  do {                                                                                           \
+    const int64_t at_ = (b) * BB + kPrefetchBytes;                                               \
+    const int64_t ahead_ = at_ < row_bytes ? at_ : at_ + (rs > 1 ? 0 : (R - 1) * row_bytes);     \
+    for (int r = 0; r < R; ++r)                                                                  \
+      for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead_ + 64 * l);         \
+  } while (0)
   auto prep_rows = [&](int64_t b) {
     if constexpr (PrepFloats<kType>() > 0) {
       for (int r = 0; r < R; ++r) PrepBlock<kType>(rows[r] + b * BB, prep[r]);
       qd::ScalesFromMemory();
     }
   };
-  if constexpr (TT == 1) {
+  if constexpr (TT == 1 && HasPairDecoder<kType>()) {
     for (int64_t b = 0; b < nb; ++b) {
-      if (b % kStep == 0) prefetch(b);
+      if (b % kStep == 0) DSEEK_BLOCK_PREFETCH(b);
+      prep_rows(b);
+      const float* xb = x + t0 * K + b * BE;
+      for (int pr = 0; pr < static_cast<int>(BE / (2 * N)); ++pr) {
+        const auto x0 = hn::LoadU(df, xb + 2 * pr * N), x1 = hn::LoadU(df, xb + (2 * pr + 1) * N);
+        Unroll<R>([&](auto rc) {
+          constexpr int r = static_cast<int>(decltype(rc)::value);
+          hn::Vec<DF> part = hn::Zero(df);  // (set by h = 0)
+          DecodePair<kType>(rows[r] + b * BB, prep[r], pr, [&](size_t h, hn::Vec<DF> w) {
+            if (h == 0) {
+              part = hn::Mul(w, x0);
+            } else {
+              acc[r][0] = hn::Add(acc[r][0], hn::MulAdd(w, x1, part));
+            }
+          });
+        });
+      }
+    }
+  } else if constexpr (TT == 1) {
+    for (int64_t b = 0; b < nb; ++b) {
+      if (b % kStep == 0) DSEEK_BLOCK_PREFETCH(b);
       prep_rows(b);
       const float* xb = x + t0 * K + b * BE;
       Unroll<R>([&](auto rc) {
@@ -100,7 +125,7 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
     HWY_ALIGN float wbuf[R][256];
     for (int64_t b0 = 0; b0 < nb; b0 += kStep) {
       const int64_t bn = std::min(kStep, nb - b0), kn = bn * BE;
-      if constexpr (TT <= 4) prefetch(b0);
+      if constexpr (TT <= 4) DSEEK_BLOCK_PREFETCH(b0);
       prep_rows(b0);
       for (int r = 0; r < R; ++r)
         for (int64_t b = 0; b < bn; ++b)
@@ -122,6 +147,7 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   }
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) y[(t0 + t) * a.n + j0 + r * rs] = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
+#undef DSEEK_BLOCK_PREFETCH
 }
 
 template <DType kType, int R, int TT>

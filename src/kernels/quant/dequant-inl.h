@@ -607,21 +607,30 @@ HWY_INLINE void PrepIQ2_XXS(const uint8_t* b, float* p) {
 // IQ2_XXS: two grid points (8 magnitudes each, from the fp32 grid) a vector, times -db or db
 // as the sign bits choose.
 template <class F>
+HWY_INLINE void PairIQ2_XXS(const uint8_t* b, const float* p, int ib, F&& f);
+template <class F>
 HWY_INLINE void DecIQ2_XXS(const uint8_t* b, const float* p, F&& f) {
+  for (int ib = 0; ib < 8; ++ib) PairIQ2_XXS(b, p, ib, [&](size_t h, VF w) { f(2 * ib + h, w); });
+}
+
+// ---- Pair decoder (16 lanes): vectors 2p and 2p + 1 of a block (32 columns) on their own, so
+// that a kernel can load those columns of x once and decode the pair for all its rows. Only
+// IQ2_XXS gains (its decode is load-bound: grid points, signs, scales); the others measured
+// the same or slower than a block at a time.
+template <class F>
+HWY_INLINE void PairIQ2_XXS(const uint8_t* b, const float* p, int ib, F&& f) {
   const DF df;
   const hn::Half<DF> dh;
   const float(*grid)[8] = quant::iq2xxs_grid_f32.v;
-  const uint32_t* signs = reinterpret_cast<const uint32_t*>(p + 32);
-  for (int ib = 0; ib < 8; ++ib) {
-    const uint8_t* g = b + 2 + 8 * ib;
-    const uint32_t sg = signs[2 * ib + 1];
-    const VF pos = hn::Set(df, p[2 * ib + 1]), neg = hn::Set(df, p[16 + 2 * ib + 1]);
-    const VF m0 = hn::Combine(df, hn::LoadU(dh, grid[g[1]]), hn::LoadU(dh, grid[g[0]]));
-    f(2 * ib, hn::Mul(m0, hn::IfThenElse(MaskFromBits(sg & 0xFFFF), neg, pos)));
-    const VF m1 = hn::Combine(df, hn::LoadU(dh, grid[g[3]]), hn::LoadU(dh, grid[g[2]]));
-    f(2 * ib + 1, hn::Mul(m1, hn::IfThenElse(MaskFromBits(sg >> 16), neg, pos)));
-  }
+  const uint8_t* g = b + 2 + 8 * ib;
+  const uint32_t sg = reinterpret_cast<const uint32_t*>(p + 32)[2 * ib + 1];
+  const VF pos = hn::Set(df, p[2 * ib + 1]), neg = hn::Set(df, p[16 + 2 * ib + 1]);
+  const VF m0 = hn::Combine(df, hn::LoadU(dh, grid[g[1]]), hn::LoadU(dh, grid[g[0]]));
+  f(0, hn::Mul(m0, hn::IfThenElse(MaskFromBits(sg & 0xFFFF), neg, pos)));
+  const VF m1 = hn::Combine(df, hn::LoadU(dh, grid[g[3]]), hn::LoadU(dh, grid[g[2]]));
+  f(1, hn::Mul(m1, hn::IfThenElse(MaskFromBits(sg >> 16), neg, pos)));
 }
+
 #endif  // DSEEK_QD_LANES == 16
 
 #endif  // DSEEK_QD_LANES >= 4
@@ -718,6 +727,28 @@ HWY_INLINE void DecodePrepped(const uint8_t* blk, const float* prep, F&& f) {
     Buffered<kType>(blk, f);
   }
   (void)prep;
+#endif
+}
+
+// True where DecodePair has a decoder of its own (16 lanes); kernels then iterate pairs
+// outermost. (The result is the same either way; only the speed differs.)
+template <DType kType>
+constexpr bool HasPairDecoder() {
+#if DSEEK_QD_LANES == 16
+  return kType == DType::IQ2_XXS;
+#else
+  return false;
+#endif
+}
+
+// Vectors 2 pr and 2 pr + 1 of a prepped block: f(0, w) and f(1, w) (HasPairDecoder types).
+template <DType kType, class F>
+HWY_INLINE void DecodePair(const uint8_t* blk, const float* prep, int pr, F&& f) {
+#if DSEEK_QD_LANES == 16
+  static_assert(kType == DType::IQ2_XXS, "HasPairDecoder types only");
+  qd::PairIQ2_XXS(blk, prep, pr, f);
+#else
+  (void)blk, (void)prep, (void)pr, (void)f;
 #endif
 }
 
