@@ -517,21 +517,19 @@ HWY_INLINE void PrepQ2_K(const uint8_t* b, float* p) {
   hn::Store(hn::Mul(ToF(hn::ShiftRight<4>(sc)), hn::Neg(F16Splat(b + quant::off::kQ2K_dmin))), df, p + 16);
 }
 
-// Q2_K: one table holds 4 groups' values, entry gg + 4 i = p[g] * i + p[16 + g] for group
-// g = 4 g4 + gg (two 4-float broadcasts and one FMA); a code's index is 4 * code + gg.
+// Q2_K: a table a group of 16, entry i = p[g] * (i & 3) + p[16 + g]: the index is the byte
+// shifted right by 2j, whose low 4 bits hold the group's 2-bit code (and the next code, which
+// the table ignores), so a code takes one shift and one lookup.
 template <class F>
 HWY_INLINE void DecQ2_K(const uint8_t* b, const float* p, F&& f) {
   const DF df;
-  const VF quarter = hn::ConvertTo(df, hn::BitCast(DI(), hn::ShiftRight<2>(hn::Iota(DU(), 0))));  // i
-  const VU twelve = hn::Set(DU(), 12);
-  const VU q[2][2] = {{Bytes(b + 16), Bytes(b + 32)}, {Bytes(b + 48), Bytes(b + 64)}};
-  for (int g4 = 0; g4 < 4; ++g4) {
-    const VF table = hn::MulAdd(quarter, hn::LoadDup128(df, p + 4 * g4), hn::LoadDup128(df, p + 16 + 4 * g4));
-    for (int gg = 0; gg < 4; ++gg) {
-      const int g = 4 * g4 + gg, n = g / 8, j = (g % 8) / 2, half = g % 2;
-      // 4 * ((byte >> 2j) & 3) + gg
-      const VU c4 = j == 0 ? hn::ShiftLeft<2>(q[n][half]) : hn::ShiftRightSame(q[n][half], 2 * j - 2);
-      f(g, Lut16(table, hn::Or(hn::And(c4, twelve), hn::Set(DU(), gg))));
+  const VF iota3 = ToF(hn::And(hn::Iota(DU(), 0), hn::Set(DU(), 3)));
+  for (int n = 0; n < 2; ++n) {
+    const VU q0 = Bytes(b + 16 + 32 * n), q1 = Bytes(b + 32 + 32 * n);
+    for (int j = 0; j < 4; ++j) {
+      const int g = 8 * n + 2 * j;
+      f(g, Lut16(hn::MulAdd(iota3, hn::Set(df, p[g]), hn::Set(df, p[16 + g])), hn::ShiftRightSame(q0, 2 * j)));
+      f(g + 1, Lut16(hn::MulAdd(iota3, hn::Set(df, p[g + 1]), hn::Set(df, p[17 + g])), hn::ShiftRightSame(q1, 2 * j)));
     }
   }
 }
