@@ -5,12 +5,16 @@
 // and calls f(i, w) for i = 0, 1, ... in order, w holding elements [i * N, (i + 1) * N) of the
 // block. Every value is exactly dequant_row_ref's (= ggml's to_float): the products of an
 // fp16 scale and a few-bit integer are exact in fp32, so each weight is computed with one
-// rounding (an FMA of code, scale and offset), as ggml's expression rounds it. The kernels
-// multiply these exact weights, so a block-type product has the chain of an F32 matrix
-// holding the dequantised weights.
+// rounding (an FMA of code, scale and offset, or a lookup in a table of such values), as
+// ggml's expression rounds it.
 //
-// Vector decoders cover 4 to 16 lanes (SSE4/NEON to AVX-512); the IQ4 lookups need 16 lanes.
-// Other targets decode through dequant_row_ref into an L1 buffer (same values).
+// Kernels that decode many blocks use the two phases DecodeBlock is made of: PrepBlock for the
+// blocks of all their rows (scales unpacked into a small buffer), then DecodePrepped (see
+// PrepFloats), and DecodePair where HasPairDecoder.
+//
+// Vector decoders cover 4 to 16 lanes (SSE4/NEON to AVX2), with table lookups and the two-phase
+// decoders on 16 lanes (AVX-512); other targets, and IQ4 below 16 lanes, decode through
+// dequant_row_ref into an L1 buffer (same values).
 #if defined(DSEEK_KERNELS_QUANT_DEQUANT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef DSEEK_KERNELS_QUANT_DEQUANT_INL_H_
 #undef DSEEK_KERNELS_QUANT_DEQUANT_INL_H_
@@ -123,8 +127,6 @@ using VU = hn::Vec<DU>;
 #define DSEEK_QD_LANES (HWY_MAX_BYTES / 4)
 #endif
 constexpr size_t kN = DSEEK_QD_LANES;
-constexpr bool kVec = kN >= 4;
-constexpr bool kVec16 = kN == 16;
 
 // After a kernel wrote its blocks' prep buffers: the compiler must read them back from memory
 // as broadcast loads (load ports), not forward the stored vectors through lane permutes,
@@ -300,14 +302,14 @@ HWY_INLINE void Q6_K(const uint8_t* b, F&& f) {
   }
 }
 
-// The 16 lanes of a mask from two sign bytes (kN 16), one (8) or half of one (4).
+// The lanes' mask from sign bits (bit l for lane l).
 HWY_INLINE hn::Mask<DF> SignMask(uint32_t bits) {
   uint8_t bytes[8] = {static_cast<uint8_t>(bits), static_cast<uint8_t>(bits >> 8)};
   return hn::LoadMaskBits(DF(), bytes);
 }
 
-// IQ2_XXS: 8 groups of 32; group ib: 4 grid indices (bytes), then a uint32 of four 7-bit sign
-// indices and the 4-bit scale s; weight = d * (0.5 + s) / 4 * grid * sign.
+// IQ2_XXS (below 16 lanes): 8 groups of 32; group ib: 4 grid indices (bytes), then a uint32 of
+// four 7-bit sign indices and the 4-bit scale s; weight = d * (0.5 + s) / 4 * grid * sign.
 template <class F>
 HWY_INLINE void IQ2_XXS(const uint8_t* b, F&& f) {
   const DF df;
@@ -320,22 +322,10 @@ HWY_INLINE void IQ2_XXS(const uint8_t* b, F&& f) {
     const VF pos = hn::Set(df, db), neg = hn::Set(df, -db);
     uint32_t sg[4];
     for (int l = 0; l < 4; ++l) sg[l] = quant::ksigns_iq2xs[(s >> (7 * l)) & 127];
-#if DSEEK_QD_LANES == 16
-    {
-      const hn::Half<DF> dh;
-      for (int v = 0; v < 2; ++v) {
-        const VF mag = hn::Combine(df, hn::LoadU(dh, grid[g[2 * v + 1]]), hn::LoadU(dh, grid[g[2 * v]]));
-        f(2 * ib + v, hn::Mul(mag, hn::IfThenElse(SignMask(sg[2 * v] | (sg[2 * v + 1] << 8)), neg, pos)));
-      }
-    }
-#else
-    {
-      for (int l = 0; l < 4; ++l)
-        for (size_t h = 0; h < 8 / kN; ++h)
-          f((32 * ib + 8 * l) / kN + h,
-            hn::Mul(hn::LoadU(df, grid[g[l]] + h * kN), hn::IfThenElse(SignMask(sg[l] >> (h * kN)), neg, pos)));
-    }
-#endif
+    for (int l = 0; l < 4; ++l)
+      for (size_t h = 0; h < 8 / kN; ++h)
+        f((32 * ib + 8 * l) / kN + h,
+          hn::Mul(hn::LoadU(df, grid[g[l]] + h * kN), hn::IfThenElse(SignMask(sg[l] >> (h * kN)), neg, pos)));
   }
 }
 
@@ -398,20 +388,6 @@ HWY_INLINE void IQ1_S(const uint8_t* b, F&& f) {
       f(ib * (32 / kN) + v, hn::MulAdd(hn::ConvertTo(DF(), q), hn::Set(DF(), dl), hn::Set(DF(), dl * delta)));
     }
   }
-}
-
-// IQ4_NL / IQ4_XS (16 lanes): one table lookup a weight, the table being the 16 levels times
-// the block's scale (exact products).
-HWY_INLINE VF Lut(VF table, VU idx) { return hn::TableLookupLanes(table, hn::IndicesFromVec(DF(), hn::BitCast(DI(), idx))); }
-
-template <class F>
-HWY_INLINE void IQ4Group(const uint8_t* qs, float dl, size_t i0, F&& f) {
-  alignas(64) static constexpr float kLevels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                                    1,    13,   25,  38,  53,  69,  89,  113};
-  const VF table = hn::Mul(hn::Load(DF(), kLevels), hn::Set(DF(), dl));
-  const VU q = Bytes(qs);
-  f(i0, Lut(table, hn::And(q, hn::Set(DU(), 15))));
-  f(i0 + 1, Lut(table, hn::ShiftRight<4>(q)));
 }
 
 #if DSEEK_QD_LANES == 16
@@ -566,8 +542,18 @@ HWY_INLINE void DecQ6_K(const uint8_t*, const float* p, F&& f) {
   for (int i = 0; i < 16; ++i) f(i, hn::MulAdd(ToF(Bytes(codes + 16 * i)), hn::Set(df, p[i]), hn::Set(df, p[16 + i])));
 }
 
+// IQ4_NL / IQ4_XS: one lookup a weight, the table being the 16 levels times the scale (exact
+// products).
 alignas(64) static constexpr float kIQ4Levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                                      1,    13,   25,  38,  53,  69,  89,  113};
+template <class F>
+HWY_INLINE void DecIQ4_NL(const uint8_t* b, F&& f) {
+  const VF table = hn::Mul(hn::Load(DF(), kIQ4Levels), F16Splat(b));
+  const VU q = Bytes(b + 2);
+  f(0, Lut16(table, q));
+  f(1, Lut16(table, hn::ShiftRight<4>(q)));
+}
+
 // IQ4_XS: a table a group of 32, the levels times d * (scale - 32).
 template <class F>
 HWY_INLINE void DecIQ4_XS(const uint8_t* b, F&& f) {
@@ -692,7 +678,7 @@ HWY_INLINE void DecodePrepped(const uint8_t* blk, const float* prep, F&& f) {
   } else if constexpr (kType == DType::IQ4_XS) {
     DecIQ4_XS(blk, f);
   } else if constexpr (kType == DType::IQ4_NL) {
-    IQ4Group(blk + 2, quant::load_f16(blk), 0, f);
+    DecIQ4_NL(blk, f);
   } else
 #endif
   if constexpr (kType == DType::Q4_0) {
