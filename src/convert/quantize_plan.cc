@@ -12,6 +12,7 @@
 #include "convert/tensor_source.h"
 #include "convert/type_choice.h"
 #include "runtime/error.h"
+#include "weights/gguf_writer.h"
 
 namespace dseek {
 
@@ -37,32 +38,10 @@ namespace {
 
 uint64_t align32(uint64_t n) { return (n + 31) / 32 * 32; }
 
-// Bytes of a GGUF metadata value as stored (gguf.md): scalars, u64-length strings, arrays
-// with a u32 element type and u64 count.
-uint64_t value_bytes(const GgufValue& v) {
-  auto scalar = [](GgufType t) -> uint64_t {
-    switch (t) {
-      case GgufType::UINT8: case GgufType::INT8: case GgufType::BOOL: return 1;
-      case GgufType::UINT16: case GgufType::INT16: return 2;
-      case GgufType::UINT32: case GgufType::INT32: case GgufType::FLOAT32: return 4;
-      default: return 8;
-    }
-  };
-  if (v.type == GgufType::STRING) return 8 + v.s.size();
-  if (v.type != GgufType::ARRAY) return scalar(v.type);
-  uint64_t n = 4 + 8;
-  if (v.elem == GgufType::STRING) {
-    for (const auto& s : v.strs) n += 8 + s.size();
-  } else {
-    n += scalar(v.elem) * v.array_size();
-  }
-  return n;
-}
-
 // The size of a GGUF file with these keys and tensors (alignment 32, every tensor padded).
 uint64_t gguf_file_bytes(const std::vector<GgufKv>& kv, const std::vector<const GgufTensorPlan*>& tensors) {
   uint64_t h = 4 + 4 + 8 + 8, data = 0;
-  for (const auto& [k, v] : kv) h += 8 + k.size() + 4 + value_bytes(v);
+  for (const auto& [k, v] : kv) h += 8 + k.size() + 4 + gguf_value_bytes(v);
   for (const auto* t : tensors) {
     h += 8 + t->name.size() + 4 + 8 * t->shape.size() + 4 + 8;
     data += align32(t->bytes());

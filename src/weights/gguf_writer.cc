@@ -44,8 +44,10 @@ bool int_fits(GgufType t, int64_t v) {
 
 uint64_t align_up(uint64_t n, uint64_t a) { return (n + a - 1) / a * a; }
 
-// Serialised size of a value (after its type tag).
-uint64_t value_size(const GgufValue& v) {
+
+}  // namespace
+
+uint64_t gguf_value_bytes(const GgufValue& v) {
   auto scalar = [](GgufType t) -> uint64_t {
     switch (t) {
       case GgufType::UINT8: case GgufType::INT8: case GgufType::BOOL: return 1;
@@ -63,8 +65,6 @@ uint64_t value_size(const GgufValue& v) {
   }
   return n + scalar(v.elem) * v.array_size();
 }
-
-}  // namespace
 
 GgufWriter::GgufWriter(const std::string& path, size_t alignment)
     : path_(path), tmp_(path + ".tmp"), align_(alignment) {
@@ -185,7 +185,7 @@ size_t GgufWriter::add_tensor(const std::string& name, DType dtype, const std::v
 
 uint64_t GgufWriter::header_size() const {
   uint64_t n = 4 + 4 + 8 + 8;
-  for (const auto& [k, v] : kv_) n += 8 + k.size() + 4 + value_size(v);
+  for (const auto& [k, v] : kv_) n += 8 + k.size() + 4 + gguf_value_bytes(v);
   for (const auto& t : tensors_) n += 8 + t.name.size() + 4 + 8 * t.shape.size() + 4 + 8;
   return align_up(n, align_);
 }

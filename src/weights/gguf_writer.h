@@ -17,6 +17,10 @@
 
 namespace dseek {
 
+// Bytes a metadata value takes in a GGUF file after its type tag (gguf.md: scalars, u64-length
+// strings, arrays as u32 element type + u64 count + elements).
+uint64_t gguf_value_bytes(const GgufValue& v);
+
 class GgufWriter {
  public:
   // Creates PATH.tmp (throws naming it if that fails). `alignment` (power of two) of the
