@@ -67,12 +67,20 @@ void PackTokens(const float* x, int64_t T, int64_t K, int64_t tile_begin, int64_
 // Dequantises rows [row0, row0 + rows) (rows <= MR; missing rows zero), columns [k0, k0 + kn),
 // into wp[r * kWS + k - k0]: the same fp32 values the decode kernels multiply
 // (FP8: e4m3(code) * weight_scale_inv, exact before the product; block types: their blocks
-// decoded by DecodeBlock, a chunk being whole blocks since KC and K are multiples of them).
+// decoded, a chunk being whole blocks since KC and K are multiples of them — a 256-block's
+// scales prepped for all the rows before any row is decoded, as the decode kernels do).
 template <DType kType>
 void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t kn, float* HWY_RESTRICT wp) {
   const DF df;
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   const int64_t K = a.cols, nb = (K + 127) / 128, row_bytes = ColumnBytes<kType>(K);
+  constexpr size_t kPrep = PrepFloats<kType>() > 0 ? PrepFloats<kType>() : 1;
+  HWY_ALIGN float prep[kMR][kPrep];
+  if constexpr (PrepFloats<kType>() > 0) {
+    static_assert(BlockElems(kType) == kKC, "one block a row and chunk");
+    for (int r = 0; r < rows; ++r) PrepBlock<kType>(a.data + (a.r0 + row0 + r) * row_bytes + ColumnBytes<kType>(k0), prep[r]);
+    qd::ScalesFromMemory();
+  }
   for (int r = 0; r < kMR; ++r) {
     float* dst = wp + r * kWS;
     if (r >= rows) {
@@ -105,8 +113,8 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
       for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k) * (srow[k / 128] * 256.0f);
     } else if constexpr (IsBlockType(kType)) {
       for (; k < k0 + kn; k += BlockElems(kType))
-        DecodeBlock<kType>(w + ColumnBytes<kType>(k),
-                           [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + (k - k0) + i * N); });
+        DecodePrepped<kType>(w + ColumnBytes<kType>(k), prep[r],
+                             [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + (k - k0) + i * N); });
     } else if constexpr (kType == DType::BF16 || kType == DType::F16) {
       for (; k + N <= k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + (k - k0));
       for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k);
