@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,11 @@ double percentile(std::vector<double> v, double q) {
 }  // namespace
 
 int cmd_perplexity(const PerplexityArgs& a) {
-  if (a.ctx < 2) throw Error("perplexity: --ctx must be at least 2");
+  if (a.ctx < 4) throw Error("perplexity: --ctx must be at least 4 (each chunk is scored on its second half)");
+  if (!a.save_logprobs.empty() && std::filesystem::is_directory(a.save_logprobs))
+    throw Error(a.save_logprobs + ": is a directory; --save-logprobs names the file to write");
+  if (!a.save_logprobs.empty() && a.save_logprobs == a.kld_base)
+    throw Error(a.save_logprobs + ": --save-logprobs would overwrite the --kl-divergence-base it reads");
   const std::string text = read_file(a.text_file);
   auto model = Model::load(a.model_dir, parse_numerics(a.numerics));
   const Tokenizer tok = load_model_tokenizer(a.model_dir);

@@ -1,6 +1,8 @@
 // plan_quantize and the dry-run report.
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iomanip>
 #include <map>
@@ -58,6 +60,22 @@ void check_output_dir(const std::string& out) {
   if (fs::is_directory(out, ec)) throw Error(out + ": is a directory; --out names the .gguf file to write");
 }
 
+// An output part may replace an earlier GGUF, never a file of the checkpoint being read (or
+// anything that is not a GGUF): that would destroy the input.
+void check_not_clobbering(const Checkpoint& ck, const std::string& part) {
+  std::error_code ec;
+  if (!fs::exists(part, ec)) return;
+  if (fs::equivalent(fs::path(part).parent_path().empty() ? fs::path(".") : fs::path(part).parent_path(), ck.dir(), ec))
+    throw Error(part + ": the output would go into the checkpoint directory being read; choose another --out");
+  char magic[4] = {};
+  if (std::FILE* f = std::fopen(part.c_str(), "rb")) {
+    const size_t n = std::fread(magic, 1, 4, f);
+    std::fclose(f);
+    if (n == 4 && std::memcmp(magic, "GGUF", 4) == 0) return;
+  }
+  throw Error(part + ": exists and is not a GGUF file; dseek quantize will not overwrite it");
+}
+
 std::string default_name(const std::string& dir) {
   fs::path p = fs::path(dir).lexically_normal();
   if (p.filename().empty()) p = p.parent_path();
@@ -96,6 +114,7 @@ QuantizePlan plan_quantize(const Checkpoint& ck, const QuantizeOptions& o) {
   p.part = split_tensors(sizes, o.split_max_bytes, o.split_max_tensors);
   const int parts = p.part.empty() ? 1 : p.part.back() + 1;
   p.paths = split_paths(o.out, parts);
+  for (const auto& path : p.paths) check_not_clobbering(ck, path);
   for (int k = 0; k < parts; ++k) {
     std::vector<const GgufTensorPlan*> mine;
     for (size_t i = 0; i < p.layout.tensors.size(); ++i)

@@ -104,7 +104,7 @@ double PerplexityResult::ref_ppl() const { return scored ? std::exp(ref_nll / do
 PerplexityResult run_perplexity(const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& opt,
                                 LogprobFile* save, LogprobFile* ref, const std::function<void(int64_t, int64_t)>& progress) {
   const int64_t V = model.config().vocab_size, n = opt.ctx, first = n / 2;
-  if (n < 2) throw Error("perplexity: --ctx must be at least 2");
+  if (n < 4) throw Error("perplexity: --ctx must be at least 4 (each chunk is scored on its second half)");
   if (n > model.config().max_position_embeddings)
     throw Error("perplexity: --ctx " + std::to_string(n) + " exceeds the model's context " +
                 std::to_string(model.config().max_position_embeddings));
