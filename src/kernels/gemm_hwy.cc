@@ -30,12 +30,7 @@ namespace dseek {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// R rows x TT tokens tile; one accumulator vector per (row, token).
-// The decode chain of an output element: lane-wise FMAs over k (lane l takes k = l mod N).
-// FP8: within each 128-column scale block the lanes accumulate the unscaled products, then
-// acc = blk * (scale * 256) + acc once a block — the block scale is applied per block, as
-// DeepSeek's fp8_gemm does, not per weight. Then a fixed lane reduction, then the columns
-// past the last full vector one by one. PanelRows computes exactly this chain.
+// Decode streams the weights once from memory: each row's stream is prefetched this far ahead.
 constexpr int64_t kPrefetchBytes = 1024;
 
 // The Tile of a block type. The chain of an output element: per pair of weight vectors (2N
@@ -150,6 +145,12 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
 #undef DSEEK_BLOCK_PREFETCH
 }
 
+// The Tile of FP8, BF16, F16 and F32: R rows x TT tokens; one accumulator vector per (row, token).
+// The decode chain of an output element: lane-wise FMAs over k (lane l takes k = l mod N).
+// FP8: within each 128-column scale block the lanes accumulate the unscaled products, then
+// acc = blk * (scale * 256) + acc once a block — the block scale is applied per block, as
+// DeepSeek's fp8_gemm does, not per weight. Then a fixed lane reduction, then the columns
+// past the last full vector one by one. PanelRows computes exactly this chain.
 template <DType kType, int R, int TT>
 HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
                           float* HWY_RESTRICT y, int64_t rs) {
