@@ -1,12 +1,14 @@
 #include "kernels/linear.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include <omp.h>
 
 #include "kernels/gemm_hwy.h"
 #include "kernels/numeric.h"
+#include "runtime/error.h"
 
 namespace dseek {
 
@@ -24,9 +26,17 @@ inline void decode_block(const Matrix& W, int64_t r, int64_t c0, int64_t len, fl
   }
 }
 
+// A block-type row is whole blocks: the kernels step through it a block at a time.
+inline void check_blocks(const Matrix& W) {
+  if (is_block_quant(W.dtype) && W.cols % dtype_block_elems(W.dtype) != 0)
+    throw Error("matrix " + W.name + ": " + std::to_string(W.cols) + " columns is not a whole number of " +
+                std::string(dtype_name(W.dtype)) + " blocks");
+}
+
 }  // namespace
 
 void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
+  check_blocks(W);
   if (n < 0) n = W.rows - r0;
   const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
   // Rows split across threads in tiles of 4; the result does not depend on the split.
@@ -45,6 +55,7 @@ void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, in
 }
 
 void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
+  check_blocks(W);
   if (n < 0) n = W.rows - r0;
   if (T <= 0 || n <= 0) return;
   const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
@@ -109,6 +120,7 @@ void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int6
 }
 
 void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, float* y) {
+  check_blocks(W);
   axpy_rows(a, n, GemmArgs{W.dtype, W.data, W.scale, W.cols, r0, n}, y);
 }
 

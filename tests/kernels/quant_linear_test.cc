@@ -16,6 +16,7 @@
 #include "kernels/linear.h"
 #include "kernels/matrix.h"
 #include "kernels/quant/quant.h"
+#include "runtime/error.h"
 #include "runtime/threads.h"
 #include "kernels/test_matrices.h"
 
@@ -208,6 +209,15 @@ TEST(QuantLinear, BatchedEqualsAloneAnyThreads) {
         }
     }
   set_num_threads(before);
+}
+
+TEST(QuantLinear, PartialBlocksRefused) {
+  std::vector<uint8_t> w(34 * 4, 0);
+  Matrix m{DType::Q8_0, 2, 48, w.data(), nullptr, "w"};  // 48 columns: one and a half Q8_0 blocks
+  std::vector<float> x(48, 1.0f), y(2);
+  EXPECT_THROW(linear(x.data(), 1, m, y.data()), Error);
+  EXPECT_THROW(linear_prefill(x.data(), 1, m, y.data()), Error);
+  EXPECT_THROW(accumulate_rows(y.data(), 2, m, 0, x.data()), Error);
 }
 
 TEST(QuantLinear, MatrixAccessors) {
