@@ -33,10 +33,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Decode streams the weights once from memory: each row's stream is prefetched this far ahead.
 constexpr int64_t kPrefetchBytes = 1024;
 
-// The Tile of a block type. The chain of an output element: per pair of weight vectors (2N
-// consecutive columns of one block) a fresh partial sum w0 * x0 + w1 * x1 (lane-wise), added
-// into the accumulator; then a fixed lane reduction. It does not depend on T, R or the tile
-// (linear() with T >= 8 uses these tiles too, not PanelRows), so batched decode equals
+// The Tile of a block type. The chain of an output element: lane-wise FMAs into two
+// accumulators, the even vectors of N columns (counted from the row's start) into one, the odd
+// ones into the other; then their sum, then a fixed lane reduction. (One accumulator made each
+// row's block one long dependency chain: half the speed.) It does not depend on T, R or the
+// tile (linear() with T >= 8 uses these tiles too, not PanelRows), so batched decode equals
 // single-token decode bit for bit. Blocks are decoded into exact fp32 weights (PrepBlock for
 // the R rows first — their unpacked scales go through a small buffer, and a load right after
 // the store that wrote it would stall — then DecodePrepped).
@@ -45,7 +46,7 @@ constexpr int64_t kPrefetchBytes = 1024;
 //   (HasPairDecoder types go pair by pair instead, each pair of x vectors loaded once for the
 //   R rows.)
 //   Several tokens: 256 columns of the R rows decoded into an L1 buffer, then multiplied
-//   column pair by column pair into the R x TT accumulators (each x vector loaded once).
+//   two vectors of columns at a time into the accumulators, two tokens at a time.
 template <DType kType, int R, int TT>
 HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
                           float* HWY_RESTRICT y, int64_t rs) {
@@ -59,9 +60,9 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   const int64_t K = a.cols, nb = K / BE, row_bytes = nb * BB;
   const uint8_t* rows[R];
   for (int r = 0; r < R; ++r) rows[r] = a.data + (a.r0 + j0 + r * rs) * row_bytes;
-  hn::Vec<DF> acc[R][TT];
+  hn::Vec<DF> acc[R][TT][2];
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
+    for (int t = 0; t < TT; ++t) acc[r][t][0] = acc[r][t][1] = hn::Zero(df);
   HWY_ALIGN float prep[R][kPrep];
   // As PlainTile: each row's stream a fixed distance ahead, then into the stream's next row.
   // (A macro: GCC dropped the prefetches when this was a lambda.)
@@ -87,12 +88,11 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
         const auto x0 = hn::LoadU(df, xb + 2 * pr * N), x1 = hn::LoadU(df, xb + (2 * pr + 1) * N);
         Unroll<R>([&](auto rc) {
           constexpr int r = static_cast<int>(decltype(rc)::value);
-          hn::Vec<DF> part = hn::Zero(df);  // (set by h = 0)
           DecodePair<kType>(rows[r] + b * BB, prep[r], pr, [&](size_t h, hn::Vec<DF> w) {
             if (h == 0) {
-              part = hn::Mul(w, x0);
+              acc[r][0][0] = hn::MulAdd(w, x0, acc[r][0][0]);
             } else {
-              acc[r][0] = hn::Add(acc[r][0], hn::MulAdd(w, x1, part));
+              acc[r][0][1] = hn::MulAdd(w, x1, acc[r][0][1]);
             }
           });
         });
@@ -105,19 +105,24 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       const float* xb = x + t0 * K + b * BE;
       Unroll<R>([&](auto rc) {
         constexpr int r = static_cast<int>(decltype(rc)::value);
-        hn::Vec<DF> part = hn::Zero(df);  // (set at every even i)
         DecodePrepped<kType>(rows[r] + b * BB, prep[r], [&](size_t i, hn::Vec<DF> w) {
           const auto xv = hn::LoadU(df, xb + i * N);
-          if (i % 2 == 0) {
-            part = hn::Mul(w, xv);
+          if (i % 2 == 0) {  // (a branch, not acc[r][0][i % 2]: the accumulators stay in registers)
+            acc[r][0][0] = hn::MulAdd(w, xv, acc[r][0][0]);
           } else {
-            acc[r][0] = hn::Add(acc[r][0], hn::MulAdd(w, xv, part));
+            acc[r][0][1] = hn::MulAdd(w, xv, acc[r][0][1]);
           }
         });
       });
     }
   } else {
+    // Tokens two at a time over the decoded columns: 2 x R x 2 accumulators in registers, the
+    // other tokens' parked in accm between column chunks.
     HWY_ALIGN float wbuf[R][256];
+    HWY_ALIGN float accm[R][TT][2][hn::MaxLanes(DF())];
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < TT; ++t)
+        for (int h = 0; h < 2; ++h) hn::Store(hn::Zero(df), df, accm[r][t][h]);
     for (int64_t b0 = 0; b0 < nb; b0 += kStep) {
       const int64_t bn = std::min(kStep, nb - b0), kn = bn * BE;
       if constexpr (TT <= 4) DSEEK_BLOCK_PREFETCH(b0);
@@ -127,21 +132,38 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
           DecodePrepped<kType>(rows[r] + (b0 + b) * BB, prep[r],
                                [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
       const float* xb = x + t0 * K + b0 * BE;
-      for (int64_t k = 0; k < kn; k += 2 * static_cast<int64_t>(N)) {
-        hn::Vec<DF> x0[TT], x1[TT];
-        for (int t = 0; t < TT; ++t) {
-          x0[t] = hn::LoadU(df, xb + t * K + k);
-          x1[t] = hn::LoadU(df, xb + t * K + k + N);
+      Unroll<(TT + 1) / 2>([&](auto gc) {
+        constexpr int tg = 2 * static_cast<int>(decltype(gc)::value), tn = TT - tg < 2 ? TT - tg : 2;
+        hn::Vec<DF> c[R][tn][2];
+        for (int r = 0; r < R; ++r)
+          for (int t = 0; t < tn; ++t)
+            for (int h = 0; h < 2; ++h) c[r][t][h] = hn::Load(df, accm[r][tg + t][h]);
+        for (int64_t k = 0; k < kn; k += 2 * static_cast<int64_t>(N)) {
+          hn::Vec<DF> x0[tn], x1[tn];
+          for (int t = 0; t < tn; ++t) {
+            x0[t] = hn::LoadU(df, xb + (tg + t) * K + k);
+            x1[t] = hn::LoadU(df, xb + (tg + t) * K + k + N);
+          }
+          for (int r = 0; r < R; ++r) {
+            const auto w0 = hn::Load(df, wbuf[r] + k), w1 = hn::Load(df, wbuf[r] + k + N);
+            for (int t = 0; t < tn; ++t) {
+              c[r][t][0] = hn::MulAdd(w0, x0[t], c[r][t][0]);
+              c[r][t][1] = hn::MulAdd(w1, x1[t], c[r][t][1]);
+            }
+          }
         }
-        for (int r = 0; r < R; ++r) {
-          const auto w0 = hn::Load(df, wbuf[r] + k), w1 = hn::Load(df, wbuf[r] + k + N);
-          for (int t = 0; t < TT; ++t) acc[r][t] = hn::Add(acc[r][t], hn::MulAdd(w1, x1[t], hn::Mul(w0, x0[t])));
-        }
-      }
+        for (int r = 0; r < R; ++r)
+          for (int t = 0; t < tn; ++t)
+            for (int h = 0; h < 2; ++h) hn::Store(c[r][t][h], df, accm[r][tg + t][h]);
+      });
     }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < TT; ++t)
+        for (int h = 0; h < 2; ++h) acc[r][t][h] = hn::Load(df, accm[r][t][h]);
   }
   for (int r = 0; r < R; ++r)
-    for (int t = 0; t < TT; ++t) y[(t0 + t) * a.n + j0 + r * rs] = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
+    for (int t = 0; t < TT; ++t)
+      y[(t0 + t) * a.n + j0 + r * rs] = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc[r][t][0], acc[r][t][1])));
 #undef DSEEK_BLOCK_PREFETCH
 }
 
