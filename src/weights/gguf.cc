@@ -1,11 +1,5 @@
 #include "weights/gguf.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -147,37 +141,13 @@ GgufValue read_value(Cursor& c, GgufType t, const std::string& key) {
 
 }  // namespace
 
-GgufFile::~GgufFile() {
-  if (map_ && size_) munmap(map_, size_);
-}
-
 std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
   std::unique_ptr<GgufFile> f(new GgufFile());
   f->path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw Error(path + ": cannot stat: " + std::strerror(e));
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(path + ": not a regular file");
-  }
-  if (size < 24) {
-    ::close(fd);
-    throw Error(path + ": not a GGUF file (" + std::to_string(size) + " bytes, shorter than a GGUF header)");
-  }
-  void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int e = errno;
-  ::close(fd);
-  if (m == MAP_FAILED) throw Error(path + ": mmap failed: " + std::strerror(e));
-  f->map_ = m;
-  f->size_ = size;
-  Cursor c{static_cast<const uint8_t*>(m), size, 0, f->path_};
+  f->map_ = MappedFile(path);
+  const size_t size = f->map_.size();
+  if (size < 24) throw Error(path + ": not a GGUF file (" + std::to_string(size) + " bytes, shorter than a GGUF header)");
+  Cursor c{f->map_.data(), size, 0, f->path_};
 
   if (std::memcmp(c.base, "GGUF", 4) != 0) throw Error(path + ": not a GGUF file (bad magic)");
   c.pos = 4;

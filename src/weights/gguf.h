@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "weights/mapped_file.h"
 #include "weights/safetensors.h"
 
 namespace dseek {
@@ -47,14 +48,13 @@ class GgufFile {
   // length that is a multiple of the type's block, data inside the file. Throws dseek::Error
   // naming the file (and key or tensor) on any defect.
   static std::unique_ptr<GgufFile> open(const std::string& path);
-  ~GgufFile();
   GgufFile(const GgufFile&) = delete;
   GgufFile& operator=(const GgufFile&) = delete;
 
   const std::string& path() const { return path_; }
   uint32_t version() const { return version_; }
   size_t alignment() const { return alignment_; }
-  size_t file_size() const { return size_; }
+  size_t file_size() const { return map_.size(); }
   const std::map<std::string, GgufValue>& metadata() const { return kv_; }
   // Tensors by their GGUF names ("blk.0.attn_q_a.weight"), in file order in tensor_order().
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
@@ -81,8 +81,7 @@ class GgufFile {
   std::string path_;
   uint32_t version_ = 0;
   size_t alignment_ = 32;
-  void* map_ = nullptr;
-  size_t size_ = 0;
+  MappedFile map_;
   std::map<std::string, GgufValue> kv_;
   std::map<std::string, TensorView> tensors_;
   std::vector<std::string> order_;

@@ -1,10 +1,5 @@
 #include "weights/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -38,10 +33,6 @@ std::string TensorView::shape_str() const {
   return s + "]";
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (map_ && size_) munmap(map_, size_);
-}
-
 const TensorView* SafetensorsFile::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;
@@ -56,27 +47,11 @@ const TensorView& SafetensorsFile::get(const std::string& name) const {
 std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   std::unique_ptr<SafetensorsFile> f(new SafetensorsFile());
   f->path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw Error(path + ": cannot stat: " + std::strerror(e));
-  }
-  size_t size = static_cast<size_t>(st.st_size);
-  if (size < 8) {
-    ::close(fd);
-    throw Error(path + ": truncated safetensors file (" + std::to_string(size) +
-                " bytes, no header length)");
-  }
-  void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int e = errno;
-  ::close(fd);
-  if (m == MAP_FAILED) throw Error(path + ": mmap failed: " + std::strerror(e));
-  f->map_ = m;
-  f->size_ = size;
-  const uint8_t* base = static_cast<const uint8_t*>(m);
+  f->map_ = MappedFile(path);
+  const size_t size = f->map_.size();
+  if (size < 8)
+    throw Error(path + ": truncated safetensors file (" + std::to_string(size) + " bytes, no header length)");
+  const uint8_t* base = f->map_.data();
 
   uint64_t hlen = 0;
   std::memcpy(&hlen, base, 8);  // little-endian on every supported host

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "weights/dtype.h"
+#include "weights/mapped_file.h"
 
 namespace dseek {
 
@@ -38,7 +39,6 @@ class SafetensorsFile {
   // entry with a known dtype, a shape, offsets inside the data block and matching
   // numel * dtype size. Throws dseek::Error naming the file (and tensor) on any defect.
   static std::unique_ptr<SafetensorsFile> open(const std::string& path);
-  ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
@@ -49,13 +49,12 @@ class SafetensorsFile {
   const TensorView* find(const std::string& name) const;
   // Throws dseek::Error naming the file when absent.
   const TensorView& get(const std::string& name) const;
-  size_t file_size() const { return size_; }
+  size_t file_size() const { return map_.size(); }
 
  private:
   SafetensorsFile() = default;
   std::string path_;
-  void* map_ = nullptr;
-  size_t size_ = 0;
+  MappedFile map_;
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };
