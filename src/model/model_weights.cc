@@ -13,9 +13,7 @@ class Binder {
   size_t params = 0;
 
   const TensorView& get(const std::string& name) const {
-    const TensorView* t = ck_.find(name);
-    if (!t) throw Error(ck_.dir() + ": missing tensor '" + name + "'");
-    return *t;
+    return ck_.get(name);  // a GGUF's message names its file and GGUF tensor name too
   }
   static std::string where(const TensorView& t) { return (t.file ? *t.file : std::string("?")) + ": tensor '" + t.name + "'"; }
 

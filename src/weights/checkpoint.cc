@@ -1,5 +1,6 @@
 #include "weights/checkpoint.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,14 @@ std::unique_ptr<Checkpoint> Checkpoint::open_gguf(const std::string& path) {
       if (!gguf_seen.insert(name).second) throw Error(g->path() + ": tensor '" + name + "' is also in another part");
       ++n_tensors;
       const TensorView& t = g->tensors().at(name);
+      // An MTP block's tensors in a block the metadata makes a main layer: the block count or
+      // nextn_predict_layers is wrong, and the model would run that block as a layer.
+      if (int blk = -1; std::sscanf(name.c_str(), "blk.%d.", &blk) == 1 && blk >= 0 &&
+                        name.rfind("blk." + std::to_string(blk) + ".nextn.", 0) == 0 && blk < ck->config_.num_hidden_layers)
+        throw Error(g->path() + ": tensor '" + name + "' belongs to an MTP block, but the metadata makes block " +
+                    std::to_string(blk) + " a main layer (" + head.get_string("general.architecture") +
+                    ".block_count " + std::to_string(ck->config_.num_hidden_layers + ck->config_.num_nextn_predict_layers) +
+                    ", nextn_predict_layers " + std::to_string(ck->config_.num_nextn_predict_layers) + ")");
       std::vector<GgufMappedTensor> mapped = gguf_to_hf(t);
       if (mapped.empty()) {
         ck->unmapped_.push_back(name);
@@ -179,8 +188,26 @@ const TensorView* Checkpoint::find(const std::string& name) const {
 
 const TensorView& Checkpoint::get(const std::string& name) const {
   const TensorView* t = find(name);
-  if (!t) throw Error(dir_ + ": missing tensor '" + name + "'");
+  if (!t) throw Error(missing_tensor_message(name));
   return *t;
+}
+
+std::string Checkpoint::missing_tensor_message(const std::string& name) const {
+  if (gguf_.empty()) return dir_ + ": missing tensor '" + name + "'";
+  std::string files = gguf_[0]->path();
+  if (gguf_.size() > 1) {
+    files += " (split set: in none of its " + std::to_string(gguf_.size()) + " parts";
+    for (size_t i = 1; i < gguf_.size(); ++i) files += (i == 1 ? ": " : ", ") + gguf_[i]->path();
+    files += ")";
+  }
+  int expert = -1;
+  const std::string g = hf_to_gguf_name(name, &expert);
+  if (g.empty()) return files + ": missing tensor '" + name + "' (no GGUF tensor name maps to this Hugging Face name)";
+  // A stacked expert tensor that is present but short of this expert is refused at open, so
+  // here the whole stack is absent.
+  return files + ": missing tensor '" + g + "' (" +
+         (expert >= 0 ? "holds expert " + std::to_string(expert) + ", " : std::string()) + "Hugging Face name '" + name +
+         "')";
 }
 
 size_t Checkpoint::total_bytes() const {

@@ -36,8 +36,14 @@ class Checkpoint {
   const ModelConfig& config() const { return config_; }
   // nullptr when absent.
   const TensorView* find(const std::string& name) const;
-  // Throws dseek::Error "DIR: missing tensor NAME" when absent.
+  // Throws dseek::Error missing_tensor_message(name) when absent.
   const TensorView& get(const std::string& name) const;
+  // "DIR: missing tensor 'NAME'"; for a GGUF it names the GGUF tensor and the file(s) instead:
+  // "FILE.gguf: missing tensor 'blk.3.ffn_gate.weight' (Hugging Face name
+  // 'model.layers.3.mlp.gate_proj.weight')" (an expert: "... 'blk.1.ffn_up_exps.weight' (holds
+  // expert 2, Hugging Face name ...)"; a split set lists every part).
+  std::string missing_tensor_message(const std::string& name) const;
+
   const std::map<std::string, const TensorView*>& tensors() const { return by_name_; }
   const std::vector<std::unique_ptr<SafetensorsFile>>& files() const { return files_; }
   // Total bytes of the mapped shards (safetensors and GGUF files).

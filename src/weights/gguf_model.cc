@@ -175,14 +175,35 @@ ModelConfig gguf_model_config(const GgufFile& f) {
                 "'; dseek runs 'deepseek32' (DeepSeek-V3.2) and 'deepseek2' (DeepSeek-V3 / V3.1) GGUFs");
   }
   const std::string a = arch + ".";
-  // Integers narrowed to int with a range check (ModelConfig holds ints).
-  auto integer = [&](const std::string& key, int64_t fallback, bool required) -> int64_t {
-    int64_t v = required ? f.get_int(key) : f.get_int(key, fallback);
+  // Which keys may be absent. A key is optional only where llama.cpp's converter (and
+  // `dseek quantize`, which writes the same keys) leaves it out on purpose, so that its absence
+  // means one value: nextn_predict_layers under deepseek2 (that converter drops the MTP block
+  // and never writes it: 0), the expert keys of a model without expert_count (dense),
+  // expert_weights_norm (written only when true), expert_gating_func under deepseek2 (files
+  // from before DeepSeek-V3 support: softmax, as llama.cpp reads them), the rope.scaling keys
+  // without rope.scaling.type, yarn_beta_fast / _slow (llama.cpp's own defaults, 32 / 1,
+  // predate the keys), yarn_log_multiplier (0), the tokenizer's BOS / EOS ids and vocab_size
+  // (the length of tokenizer.ggml.tokens). Every other key the model reads is required: a
+  // default would silently change the model's output (expert_weights_scale multiplies every
+  // routed expert, nextn_predict_layers decides whether the last block runs as a layer or as
+  // the MTP block), so a file without it is refused with the key's name and its config.json
+  // counterpart.
+  auto check_range = [&](const std::string& key, int64_t v) {
     if (v < INT_MIN || v > INT_MAX) throw Error(path + ": metadata key '" + key + "' = " + std::to_string(v) + " is out of range");
     return v;
   };
-  auto req = [&](const std::string& k) { return integer(a + k, 0, true); };
-  auto opt = [&](const std::string& k, int64_t fb) { return integer(a + k, fb, false); };
+  auto need = [&](const std::string& k, const char* hf) {
+    if (!f.find_kv(a + k))
+      throw Error(path + ": missing metadata key '" + a + k + "' (" + hf +
+                  " in the model's config.json); dseek does not assume a value for it, because a wrong one would "
+                  "change the model's output");
+  };
+  // Integers narrowed to int with a range check (ModelConfig holds ints).
+  auto req = [&](const std::string& k, const char* hf) {
+    need(k, hf);
+    return check_range(a + k, f.get_int(a + k));
+  };
+  auto opt = [&](const std::string& k, int64_t fb) { return check_range(a + k, f.get_int(a + k, fb)); };
   // A FLOAT32 value as the shortest decimal that rounds to it: the converter's source value.
   auto number = [&](const std::string& key, double fallback) -> double {
     double v = f.get_float(key, fallback);
@@ -194,65 +215,82 @@ ModelConfig gguf_model_config(const GgufFile& f) {
     std::from_chars(buf, r.ptr, d);
     return d;
   };
+  auto req_number = [&](const std::string& k, const char* hf) {
+    need(k, hf);
+    return number(a + k, 0.0);
+  };
 
   json j;
   j["model_type"] = model_type;
   if (f.find_kv(a + "vocab_size")) {
-    j["vocab_size"] = req("vocab_size");
+    j["vocab_size"] = req("vocab_size", "vocab_size");
   } else if (f.find_kv("tokenizer.ggml.tokens")) {
     j["vocab_size"] = f.get_string_array("tokenizer.ggml.tokens").size();
   } else {
     throw Error(path + ": missing metadata key '" + a + "vocab_size' (and no tokenizer.ggml.tokens)");
   }
-  const int64_t blocks = req("block_count"), nextn = opt("nextn_predict_layers", 0);
+  const int64_t blocks = req("block_count", "num_hidden_layers + num_nextn_predict_layers");
+  const int64_t nextn = arch == "deepseek32" ? req("nextn_predict_layers", "num_nextn_predict_layers")
+                                             : opt("nextn_predict_layers", 0);
   if (nextn < 0 || nextn >= blocks)
     throw Error(path + ": metadata key '" + a + "nextn_predict_layers' = " + std::to_string(nextn) +
                 " leaves no main layers of block_count " + std::to_string(blocks));
   j["num_hidden_layers"] = blocks - nextn;
   j["num_nextn_predict_layers"] = nextn;
-  j["hidden_size"] = req("embedding_length");
-  j["intermediate_size"] = req("feed_forward_length");
-  j["moe_intermediate_size"] = opt("expert_feed_forward_length", 0);
-  j["first_k_dense_replace"] = opt("leading_dense_block_count", 0);
+  j["hidden_size"] = req("embedding_length", "hidden_size");
+  j["intermediate_size"] = req("feed_forward_length", "intermediate_size");
   j["moe_layer_freq"] = 1;
-  j["num_attention_heads"] = req("attention.head_count");
-  j["n_routed_experts"] = opt("expert_count", 0);
-  j["n_shared_experts"] = opt("expert_shared_count", 0);
-  j["num_experts_per_tok"] = opt("expert_used_count", 0);
-  j["n_group"] = opt("expert_group_count", 1);
-  j["topk_group"] = opt("expert_group_used_count", 1);
-  j["routed_scaling_factor"] = number(a + "expert_weights_scale", 1.0);
-  j["norm_topk_prob"] = f.get_bool(a + "expert_weights_norm", false);  // llama.cpp's default
-  const int64_t gating = opt("expert_gating_func", 1);  // absent: softmax (DeepSeek-V2 files)
+  j["num_attention_heads"] = req("attention.head_count", "num_attention_heads");
+  const int64_t experts = opt("expert_count", 0);  // absent: a dense model (the converter writes none of the expert keys)
+  j["n_routed_experts"] = experts;
+  if (experts > 0) {
+    j["first_k_dense_replace"] = req("leading_dense_block_count", "first_k_dense_replace");
+    j["moe_intermediate_size"] = req("expert_feed_forward_length", "moe_intermediate_size");
+    j["n_shared_experts"] = req("expert_shared_count", "n_shared_experts");
+    j["num_experts_per_tok"] = req("expert_used_count", "num_experts_per_tok");
+    j["n_group"] = req("expert_group_count", "n_group");
+    j["topk_group"] = req("expert_group_used_count", "topk_group");
+    j["routed_scaling_factor"] = req_number("expert_weights_scale", "routed_scaling_factor");
+  } else {
+    j["first_k_dense_replace"] = opt("leading_dense_block_count", 0);
+  }
+  j["norm_topk_prob"] = f.get_bool(a + "expert_weights_norm", false);  // written only when true
+  int64_t gating = 1;  // softmax: no experts, or a deepseek2 file from before V3 support
+  if (experts > 0 && arch == "deepseek32")
+    gating = req("expert_gating_func", "scoring_func: 1 softmax, 2 sigmoid");
+  else
+    gating = opt("expert_gating_func", 1);
   if (gating != 1 && gating != 2)
     throw Error(path + ": metadata key '" + a + "expert_gating_func' = " + std::to_string(gating) +
                 "; expected 1 (softmax) or 2 (sigmoid)");
   j["scoring_func"] = gating == 2 ? "sigmoid" : "softmax";
   j["topk_method"] = "noaux_tc";
-  j["q_lora_rank"] = opt("attention.q_lora_rank", 0);
-  j["kv_lora_rank"] = req("attention.kv_lora_rank");
-  const int64_t rope = req("rope.dimension_count");
+  j["q_lora_rank"] = req("attention.q_lora_rank", "q_lora_rank");
+  j["kv_lora_rank"] = req("attention.kv_lora_rank", "kv_lora_rank");
+  const int64_t rope = req("rope.dimension_count", "qk_rope_head_dim");
   // Since llama.cpp's MLA rework key_length/value_length describe the latent (kv_lora + rope,
   // kv_lora) and the *_mla keys the per-head dims; older files have only the per-head ones.
   const bool mla = f.find_kv(a + "attention.key_length_mla") != nullptr;
-  const int64_t key_len = req(mla ? "attention.key_length_mla" : "attention.key_length");
+  const int64_t key_len = mla ? req("attention.key_length_mla", "qk_nope_head_dim + qk_rope_head_dim")
+                              : req("attention.key_length", "qk_nope_head_dim + qk_rope_head_dim");
   if (key_len <= rope)
     throw Error(path + ": metadata key '" + a + (mla ? "attention.key_length_mla" : "attention.key_length") + "' = " +
                 std::to_string(key_len) + " is not above rope.dimension_count " + std::to_string(rope));
   j["qk_rope_head_dim"] = rope;
   j["qk_nope_head_dim"] = key_len - rope;
-  j["v_head_dim"] = f.find_kv(a + "attention.value_length_mla") ? req("attention.value_length_mla")
-                                                                  : req("attention.value_length");
-  j["rope_theta"] = number(a + "rope.freq_base", 10000.0);
-  j["rms_norm_eps"] = number(a + "attention.layer_norm_rms_epsilon", 1e-6);
-  j["max_position_embeddings"] = opt("context_length", 4096);
+  j["v_head_dim"] = f.find_kv(a + "attention.value_length_mla") ? req("attention.value_length_mla", "v_head_dim")
+                                                                  : req("attention.value_length", "v_head_dim");
+  j["rope_theta"] = req_number("rope.freq_base", "rope_theta");
+  j["rms_norm_eps"] = req_number("attention.layer_norm_rms_epsilon", "rms_norm_eps");
+  j["max_position_embeddings"] = req("context_length", "max_position_embeddings");
   const std::string scaling = f.get_string(a + "rope.scaling.type", "none");
   if (scaling == "yarn") {
     const double mscale_all_dim = number(a + "rope.scaling.yarn_log_multiplier", 0.0) / 0.1;
     j["rope_scaling"] = {
         {"type", "yarn"},
-        {"factor", number(a + "rope.scaling.factor", 1.0)},
-        {"original_max_position_embeddings", opt("rope.scaling.original_context_length", 4096)},
+        {"factor", req_number("rope.scaling.factor", "rope_scaling.factor")},
+        {"original_max_position_embeddings",
+         req("rope.scaling.original_context_length", "rope_scaling.original_max_position_embeddings")},
         {"beta_fast", number(a + "rope.scaling.yarn_beta_fast", 32.0)},
         {"beta_slow", number(a + "rope.scaling.yarn_beta_slow", 1.0)},
         {"mscale", mscale_all_dim},
@@ -262,12 +300,12 @@ ModelConfig gguf_model_config(const GgufFile& f) {
     throw Error(path + ": metadata key '" + a + "rope.scaling.type' is '" + scaling + "'; only 'yarn' is supported");
   }
   if (model_type == "deepseek_v32") {
-    j["index_n_heads"] = req("attention.indexer.head_count");
-    j["index_head_dim"] = req("attention.indexer.key_length");
-    j["index_topk"] = req("attention.indexer.top_k");
+    j["index_n_heads"] = req("attention.indexer.head_count", "index_n_heads");
+    j["index_head_dim"] = req("attention.indexer.key_length", "index_head_dim");
+    j["index_topk"] = req("attention.indexer.top_k", "index_topk");
   }
-  j["bos_token_id"] = integer("tokenizer.ggml.bos_token_id", 0, false);
-  j["eos_token_id"] = integer("tokenizer.ggml.eos_token_id", 1, false);
+  j["bos_token_id"] = check_range("tokenizer.ggml.bos_token_id", f.get_int("tokenizer.ggml.bos_token_id", 0));
+  j["eos_token_id"] = check_range("tokenizer.ggml.eos_token_id", f.get_int("tokenizer.ggml.eos_token_id", 1));
   j["tie_word_embeddings"] = false;
   try {
     return ModelConfig::from_json_text(j.dump(), path);

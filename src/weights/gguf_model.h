@@ -17,12 +17,16 @@ namespace dseek {
 //   attention.key_length_mla (or key_length in older files) - rope.dimension_count;
 //   v_head_dim = attention.value_length_mla (or value_length); YaRN mscale_all_dim =
 //   rope.scaling.yarn_log_multiplier / 0.1 (= rope_mscale); scoring_func from
-//   expert_gating_func (1 softmax, 2 sigmoid; softmax when absent, as llama.cpp);
-//   norm_topk_prob = expert_weights_norm; vocab_size = ARCH.vocab_size or the length of
-//   tokenizer.ggml.tokens; fp8 = false. FLOAT32 values are taken as the shortest decimal that
-//   names them (1e-6, not 9.99999997e-7), i.e. the config.json value they were converted from.
-// The result passes ModelConfig's own validation. Throws dseek::Error naming the file and
-// the GGUF key for a missing or wrong-typed key.
+//   expert_gating_func (1 softmax, 2 sigmoid); norm_topk_prob = expert_weights_norm;
+//   vocab_size = ARCH.vocab_size or the length of tokenizer.ggml.tokens; fp8 = false. FLOAT32
+//   values are taken as the shortest decimal that names them (1e-6, not 9.99999997e-7), i.e.
+//   the config.json value they were converted from.
+// Every key whose absence the converter does not give one meaning is required (the list of
+// optional ones is in the .cc): e.g. expert_weights_scale, the expert and group counts,
+// rope.freq_base, and nextn_predict_layers under deepseek32. The result passes ModelConfig's
+// own validation. Throws dseek::Error naming the file and the GGUF key for a missing or
+// wrong-typed key ("PATH: missing metadata key 'deepseek32.expert_weights_scale'
+// (routed_scaling_factor in the model's config.json); ...").
 ModelConfig gguf_model_config(const GgufFile& f);
 
 // One HF-named tensor a GGUF tensor provides. `view.name` stays the GGUF name (an expert

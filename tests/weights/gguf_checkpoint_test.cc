@@ -214,6 +214,127 @@ TEST_F(GgufCheckpoint, MetadataErrors) {
   EXPECT_NE(e.find("n_group"), std::string::npos) << e;
 }
 
+// Keys whose default would change the model's output are required: the error names the file,
+// the GGUF key and its config.json counterpart.
+TEST_F(GgufCheckpoint, KeysThatChangeTheOutputAreRequired) {
+  auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  const std::string p = tmp.path("edited.gguf");
+  rewrite_gguf(*src, p, {}, {"deepseek32.expert_weights_scale"});
+  EXPECT_EQ(error_of([&] { Checkpoint::open(p); }),
+            p + ": missing metadata key 'deepseek32.expert_weights_scale' (routed_scaling_factor in the model's "
+                "config.json); dseek does not assume a value for it, because a wrong one would change the model's output");
+  const std::pair<const char*, const char*> keys[] = {
+      {"nextn_predict_layers", "(num_nextn_predict_layers in"},
+      {"expert_group_count", "(n_group in"},
+      {"expert_group_used_count", "(topk_group in"},
+      {"expert_shared_count", "(n_shared_experts in"},
+      {"expert_used_count", "(num_experts_per_tok in"},
+      {"expert_feed_forward_length", "(moe_intermediate_size in"},
+      {"leading_dense_block_count", "(first_k_dense_replace in"},
+      {"expert_gating_func", "(scoring_func: 1 softmax, 2 sigmoid in"},
+      {"attention.q_lora_rank", "(q_lora_rank in"},
+      {"rope.freq_base", "(rope_theta in"},
+      {"attention.layer_norm_rms_epsilon", "(rms_norm_eps in"},
+      {"context_length", "(max_position_embeddings in"},
+      {"rope.scaling.factor", "(rope_scaling.factor in"},
+      {"rope.scaling.original_context_length", "(rope_scaling.original_max_position_embeddings in"},
+  };
+  for (const auto& [key, hf] : keys) {
+    SCOPED_TRACE(key);
+    const std::string e = edited_error({}, {std::string("deepseek32.") + key});
+    EXPECT_NE(e.find("missing metadata key 'deepseek32." + std::string(key) + "' " + hf), std::string::npos) << e;
+  }
+}
+
+// What may be absent has one meaning: a dense model has no expert keys, expert_weights_norm is
+// written only when true, YaRN's betas default to llama.cpp's (and DeepSeek's) 32 / 1.
+TEST_F(GgufCheckpoint, OptionalKeysKeepTheConvertersMeaning) {
+  auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  const std::string p = tmp.path("optional.gguf");
+  rewrite_gguf(*src, p, {},
+               {"deepseek32.expert_weights_norm", "deepseek32.rope.scaling.yarn_beta_fast",
+                "deepseek32.rope.scaling.yarn_beta_slow"});
+  auto f = GgufFile::open(p);
+  const ModelConfig c = gguf_model_config(*f);
+  EXPECT_FALSE(c.norm_topk_prob);
+  EXPECT_EQ(c.rope_beta_fast, 32.0);
+  EXPECT_EQ(c.rope_beta_slow, 1.0);
+  EXPECT_EQ(c.routed_scaling_factor, 2.5);
+  EXPECT_EQ(c.num_nextn_predict_layers, 1);
+}
+
+// deepseek2: llama.cpp's converter drops the MTP block and never writes nextn_predict_layers, so
+// its absence means 0 -- unless the file holds an MTP block, which would then run as a layer.
+TEST_F(GgufCheckpoint, Deepseek2WithoutNextnKeyRefusesAnMtpBlock) {
+  auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  auto as_v3 = [&](const std::string& p, bool keep_mtp_block) {
+    std::vector<std::string> skip{"general.architecture"};
+    for (const auto& [k, v] : src->metadata())
+      if (k.rfind("deepseek32.", 0) == 0) skip.push_back(k);
+    GgufWriter w(p);
+    for (const auto& [k, v] : src->metadata())
+      if (std::find(skip.begin(), skip.end(), k) == skip.end()) w.set(k, v);
+    w.set_string("general.architecture", "deepseek2");
+    for (const auto& [k, v] : src->metadata())
+      if (k.rfind("deepseek32.", 0) == 0 && k.find(".indexer.") == std::string::npos && k != "deepseek32.nextn_predict_layers")
+        w.set("deepseek2." + k.substr(11), v);
+    if (!keep_mtp_block) w.set_u32("deepseek2.block_count", 2);
+    std::vector<std::string> names;
+    for (const auto& n : src->tensor_order())
+      if (keep_mtp_block || n.rfind("blk.2.", 0) != 0) names.push_back(n);
+    for (const auto& n : names) w.add_tensor(n, src->find(n)->dtype, src->find(n)->shape);
+    w.write_header();
+    for (const auto& n : names) w.write_tensor(n, src->find(n)->data, src->find(n)->nbytes);
+    w.finish();
+  };
+  const std::string with_mtp = tmp.path("v3-mtp.gguf"), without = tmp.path("v3.gguf");
+  as_v3(with_mtp, true);
+  EXPECT_EQ(error_of([&] { Checkpoint::open(with_mtp); }),
+            with_mtp + ": tensor 'blk.2.nextn.eh_proj.weight' belongs to an MTP block, but the metadata makes block 2 a "
+                       "main layer (deepseek2.block_count 3, nextn_predict_layers 0)");
+  as_v3(without, false);
+  auto ck = Checkpoint::open(without);
+  EXPECT_EQ(ck->config().num_hidden_layers, 2);
+  EXPECT_EQ(ck->config().num_nextn_predict_layers, 0);
+}
+
+// A tensor the model needs but the GGUF lacks: the message names the GGUF tensor, the file and
+// the Hugging Face name the model asked for.
+TEST_F(GgufCheckpoint, MissingTensorNamesTheGgufTensorAndFile) {
+  auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  const std::string p = tmp.path("holes.gguf");
+  {
+    GgufWriter w(p);
+    for (const auto& [k, v] : src->metadata()) w.set(k, v);
+    std::vector<std::string> names;
+    for (const auto& n : src->tensor_order())
+      if (n != "blk.0.ffn_gate.weight" && n != "blk.1.ffn_up_exps.weight") names.push_back(n);
+    for (const auto& n : names) w.add_tensor(n, src->find(n)->dtype, src->find(n)->shape);
+    w.write_header();
+    for (const auto& n : names) w.write_tensor(n, src->find(n)->data, src->find(n)->nbytes);
+    w.finish();
+  }
+  auto ck = Checkpoint::open(p);
+  EXPECT_EQ(error_of([&] { ck->get("model.layers.0.mlp.gate_proj.weight"); }),
+            p + ": missing tensor 'blk.0.ffn_gate.weight' (Hugging Face name 'model.layers.0.mlp.gate_proj.weight')");
+  EXPECT_EQ(error_of([&] { ck->get("model.layers.1.mlp.experts.2.up_proj.weight"); }),
+            p + ": missing tensor 'blk.1.ffn_up_exps.weight' (holds expert 2, Hugging Face name "
+                "'model.layers.1.mlp.experts.2.up_proj.weight')");
+  EXPECT_EQ(error_of([&] { ck->get("model.layers.0.self_attn.q_a_proj.weight_scale_inv"); }),
+            p + ": missing tensor 'model.layers.0.self_attn.q_a_proj.weight_scale_inv' (no GGUF tensor name maps to "
+                "this Hugging Face name)");
+  // A split set: every part is named.
+  const std::string p1 = gguf_fixture("gguf-v32-Q2_K-00001-of-00002.gguf");
+  const std::string p2 = gguf_fixture("gguf-v32-Q2_K-00002-of-00002.gguf");
+  auto split = Checkpoint::open(p1);
+  EXPECT_EQ(split->missing_tensor_message("model.layers.7.mlp.down_proj.weight"),
+            p1 + " (split set: in none of its 2 parts: " + p2 +
+                "): missing tensor 'blk.7.ffn_down.weight' (Hugging Face name 'model.layers.7.mlp.down_proj.weight')");
+  // A safetensors checkpoint keeps its message.
+  auto st = Checkpoint::open(data_path("fixtures/tiny-dense"));
+  EXPECT_EQ(error_of([&] { st->get("nope"); }), data_path("fixtures/tiny-dense") + ": missing tensor 'nope'");
+}
+
 TEST_F(GgufCheckpoint, Deepseek2IsV3WithoutIndexerAndUnknownTensorsAreListed) {
   auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
   std::vector<std::string> skip{"general.architecture"};
