@@ -210,6 +210,34 @@ std::string Checkpoint::missing_tensor_message(const std::string& name) const {
          "')";
 }
 
+std::string Checkpoint::fingerprint() const {
+  // FNV-1a, 64 bit: stable across processes and builds (std::hash is neither).
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  auto mix_str = [&](const std::string& s) {
+    const uint64_t n = s.size();
+    mix(&n, sizeof n);
+    mix(s.data(), s.size());
+  };
+  mix_str("dseek-model-fingerprint-1");
+  mix_str(config_.to_json());
+  for (const auto& [name, t] : by_name_) {  // sorted by name
+    mix_str(name);
+    mix_str(std::string(dtype_name(t->dtype)));
+    const uint64_t rank = t->shape.size();
+    mix(&rank, sizeof rank);
+    for (int64_t d : t->shape) mix(&d, sizeof d);
+  }
+  if (const TensorView* norm = find("model.norm.weight"); norm && norm->nbytes <= (size_t(1) << 20))
+    mix(norm->data, norm->nbytes);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 size_t Checkpoint::total_bytes() const {
   size_t n = 0;
   for (const auto& t : owned_) n += t.bytes.size();

@@ -44,6 +44,12 @@ class Checkpoint {
   // expert 2, Hugging Face name ...)"; a split set lists every part).
   std::string missing_tensor_message(const std::string& name) const;
 
+  // Identifies the model a KV cache was computed with, cheaply: a hash of the config
+  // (ModelConfig::to_json), every tensor's name, dtype and shape, and the bytes of the final
+  // norm (model.norm.weight, a few KiB: tells apart fine-tunes of one architecture and
+  // type). No other weight bytes are read. "fnv1a64:" + 16 hex digits. The same files give
+  // the same fingerprint in every process; any other quantisation, shape or config differs.
+  std::string fingerprint() const;
   const std::map<std::string, const TensorView*>& tensors() const { return by_name_; }
   const std::vector<std::unique_ptr<SafetensorsFile>>& files() const { return files_; }
   // Total bytes of the mapped shards (safetensors and GGUF files).

@@ -157,4 +157,57 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
   return c;
 }
 
+std::string ModelConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["model_type"] = model_type;
+  j["vocab_size"] = vocab_size;
+  j["hidden_size"] = hidden_size;
+  j["intermediate_size"] = intermediate_size;
+  j["moe_intermediate_size"] = moe_intermediate_size;
+  j["num_hidden_layers"] = num_hidden_layers;
+  j["first_k_dense_replace"] = first_k_dense_replace;
+  j["moe_layer_freq"] = moe_layer_freq;
+  j["num_attention_heads"] = num_attention_heads;
+  j["n_routed_experts"] = n_routed_experts;
+  j["n_shared_experts"] = n_shared_experts;
+  j["num_experts_per_tok"] = num_experts_per_tok;
+  j["n_group"] = n_group;
+  j["topk_group"] = topk_group;
+  j["routed_scaling_factor"] = routed_scaling_factor;
+  j["scoring_func"] = scoring_func;
+  j["topk_method"] = topk_method;
+  j["norm_topk_prob"] = norm_topk_prob;
+  j["q_lora_rank"] = q_lora_rank;
+  j["kv_lora_rank"] = kv_lora_rank;
+  j["qk_nope_head_dim"] = qk_nope_head_dim;
+  j["qk_rope_head_dim"] = qk_rope_head_dim;
+  j["v_head_dim"] = v_head_dim;
+  j["rope_theta"] = rope_theta;
+  j["rms_norm_eps"] = rms_norm_eps;
+  j["max_position_embeddings"] = max_position_embeddings;
+  if (rope_factor > 0)
+    j["rope_scaling"] = {{"type", "yarn"},
+                         {"factor", rope_factor},
+                         {"original_max_position_embeddings", rope_original_max_position},
+                         {"beta_fast", rope_beta_fast},
+                         {"beta_slow", rope_beta_slow},
+                         {"mscale", rope_mscale},
+                         {"mscale_all_dim", rope_mscale_all_dim}};
+  else
+    j["rope_scaling"] = nullptr;
+  j["has_indexer"] = has_indexer;
+  j["index_n_heads"] = index_n_heads;
+  j["index_head_dim"] = index_head_dim;
+  j["index_topk"] = index_topk;
+  j["num_nextn_predict_layers"] = num_nextn_predict_layers;
+  j["bos_token_id"] = bos_token_id;
+  j["eos_token_id"] = eos_token_id;
+  j["tie_word_embeddings"] = tie_word_embeddings;
+  if (fp8 || !scale_fmt.empty())
+    j["quantization_config"] = {{"quant_method", fp8 ? "fp8" : ""}, {"scale_fmt", scale_fmt}};
+  else
+    j["quantization_config"] = nullptr;
+  return j.dump();
+}
+
 }  // namespace dseek

@@ -62,6 +62,11 @@ struct ModelConfig {
   // a missing/ill-typed key, an unknown model_type, or inconsistent sizes.
   static ModelConfig from_file(const std::string& path);
   static ModelConfig from_json_text(const std::string& text, const std::string& source);
+
+  // Every field as one config.json object (YaRN under "rope_scaling", fp8 / scale_fmt under
+  // "quantization_config", plus "has_indexer"), in a fixed order: equal configs give equal
+  // text, and from_json_text reads it back to an equal config.
+  std::string to_json() const;
 };
 
 }  // namespace dseek
