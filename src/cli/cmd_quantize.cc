@@ -40,7 +40,8 @@ FileType parse_type(const std::string& s) {
 
 CLI::App* add_quantize_command(CLI::App& app, QuantizeArgs& a) {
   auto* c = app.add_subcommand("quantize", "convert a Hugging Face checkpoint (FP8/BF16) to a quantised GGUF llama.cpp loads");
-  c->add_option("-m,--model", a.model_dir, "checkpoint directory (config.json, safetensors, tokenizer.json)")->required();
+  add_model_option(c, a.model_dir, "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json; not a .gguf)")
+      ->required();
   c->add_option("--out", a.out, "output .gguf (split parts: OUT-0000i-of-0000N.gguf)")->required();
   c->add_option("--type", a.type,
                 "llama.cpp file type: q8_0 | q6_k | q5_k_m | q4_k_m | q3_k_m | q2_k | iq4_xs "

@@ -1,5 +1,6 @@
 // Sub-commands of the `dseek` binary; each returns the process exit code and throws
-// dseek::Error for bad input (main prints it and exits 1).
+// dseek::Error for bad input (main prints it and exits 1). Errors in the command line itself
+// (unknown option, missing required option, a value CLI11 refuses) exit 2.
 #pragma once
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace dseek::cli {
@@ -16,6 +18,13 @@ namespace dseek::cli {
 // The built-in model directory: $DSEEK_MODEL, else models/nano-agent beside the binary's
 // source tree or install prefix.
 std::string default_model_dir();
+
+// What -m accepts in every command but quantize (which reads a Hugging Face directory only).
+inline constexpr const char* kModelHelp = "checkpoint directory or .gguf file (any part of a split set)";
+
+// Adds the -m,--model option to `cmd`, the same for every command (main.cc); shows the
+// default when `model` holds one.
+CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const std::string& help = kModelHelp);
 
 struct ScoreArgs {
   std::string model_dir, ids_file, out_file, numerics = "exact";

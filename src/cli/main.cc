@@ -32,7 +32,28 @@ std::string default_model_dir() {
   return "models/nano-agent";
 }
 
+CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const std::string& help) {
+  CLI::Option* o = cmd->add_option("-m,--model", model, help);
+  if (!model.empty()) o->capture_default_str();
+  return o;
+}
+
 namespace {
+
+// A command-line error CLI11 found (unknown option or sub-command, missing required option,
+// a value it cannot convert or that fails a check): CLI11's message and where to read the
+// usage, exit 2. Runtime errors (bad files, bad values found later) exit 1.
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string cmd = "dseek", what = e.what();
+  for (const CLI::App* sub : app.get_subcommands()) cmd += " " + sub->get_name();
+  // "dseek frob": CLI11 says only that a sub-command is required.
+  if (app.get_subcommands().empty() && !app.remaining().empty() && app.remaining().front().rfind('-', 0) != 0) {
+    what = "unknown command '" + app.remaining().front() + "'; one of";
+    for (const CLI::App* sub : app.get_subcommands({})) what += " " + sub->get_name();
+  }
+  std::cerr << "dseek: error: " << what << "\nrun '" << cmd << " --help' for the options\n";
+  return 2;
+}
 
 void add_sampling(CLI::App* c, RunArgs& a) {
   c->add_option("--temperature", a.sampling.temperature, "sampling temperature; 0 = greedy")->capture_default_str();
@@ -60,7 +81,7 @@ int main(int argc, char** argv) {
   RunArgs run;
   run.model_dir = def_model;
   auto* c_run = app.add_subcommand("run", "answer one prompt (reasoning shown apart from the answer)");
-  c_run->add_option("-m,--model", run.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_run, run.model_dir);
   c_run->add_option("-p,--prompt", run.prompt, "the user message");
   c_run->add_option("--system", run.system, "system prompt");
   c_run->add_option("--tools", run.tools_file, "JSON file with OpenAI tool schemas");
@@ -71,7 +92,7 @@ int main(int argc, char** argv) {
 
   RunArgs chat = run;
   auto* c_chat = app.add_subcommand("chat", "interactive chat (keeps history; /exit to quit, /reset to clear)");
-  c_chat->add_option("-m,--model", chat.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_chat, chat.model_dir);
   c_chat->add_option("--system", chat.system, "system prompt");
   c_chat->add_option("--tools", chat.tools_file, "JSON file with OpenAI tool schemas");
   c_chat->add_flag("--think", chat.think, "thinking mode");
@@ -81,7 +102,7 @@ int main(int argc, char** argv) {
   InspectArgs insp;
   insp.model_dir = def_model;
   auto* c_insp = app.add_subcommand("inspect", "config, tensor inventory, parameter counts, memory plan");
-  c_insp->add_option("-m,--model", insp.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_insp, insp.model_dir);
   c_insp->add_flag("--json", insp.json, "machine-readable output");
   c_insp->add_option("--kv-budget", insp.kv_budget, "KV-cache memory for the max-context line (default: memory available now)");
   c_insp->add_option("--numerics", insp.numerics, "exact | official (the cache's element size follows it)")
@@ -90,7 +111,7 @@ int main(int argc, char** argv) {
   ScoreArgs score;
   score.model_dir = def_model;
   auto* c_score = app.add_subcommand("score", "logits of a token-id sequence to a safetensors file");
-  c_score->add_option("-m,--model", score.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_score, score.model_dir);
   c_score->add_option("--ids-file", score.ids_file, "JSON array of token ids")->required();
   c_score->add_option("--out", score.out_file, "output .safetensors (F32 `logits` [n_tokens, vocab])")->required();
   c_score->add_flag("--decode", score.decode, "feed the ids one at a time through the decode path");
@@ -100,7 +121,7 @@ int main(int argc, char** argv) {
   TokenizeArgs tok;
   tok.model_dir = def_model;
   auto* c_tok = app.add_subcommand("tokenize", "text -> ids (JSON array), or ids -> text (JSON string)");
-  c_tok->add_option("-m,--model", tok.model_dir, "directory with tokenizer.json")->capture_default_str();
+  add_model_option(c_tok, tok.model_dir, "checkpoint directory (its tokenizer.json) or .gguf file (its vocabulary)");
   auto* o_text = c_tok->add_option("--text-file", tok.text_file, "text to encode (no BOS added)");
   auto* o_dec = c_tok->add_option("--decode-file", tok.decode_file, "JSON array of ids to decode");
   o_text->excludes(o_dec);
@@ -108,7 +129,7 @@ int main(int argc, char** argv) {
   TemplateArgs tmpl;
   tmpl.model_dir = def_model;
   auto* c_tmpl = app.add_subcommand("template", "render a request to the exact V3.2 prompt, or parse a completion");
-  c_tmpl->add_option("-m,--model", tmpl.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_tmpl, tmpl.model_dir);
   auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file, "OpenAI-style request body (JSON)");
   auto* o_parse = c_tmpl->add_option("--parse-file", tmpl.parse_file, "completion text to parse");
   o_req->excludes(o_parse);
@@ -116,7 +137,7 @@ int main(int argc, char** argv) {
 
   BenchArgs bench;
   auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
-  c_bench->add_option("-m,--model", bench.model_dir, "checkpoint directory (default: the built-in model)");
+  add_model_option(c_bench, bench.model_dir, std::string(kModelHelp) + " (default: the built-in model)");
   c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer")->check(CLI::IsMember({"real-layer"}));
   c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer")->capture_default_str();
   c_bench->add_option("--weights", bench.weights, "weight types of the synthetic layer: fp8 | q8_0 | q4_k-mix | q4_k_m | q2_k | iq2_xxs-mix")
@@ -146,7 +167,7 @@ int main(int argc, char** argv) {
   ServeArgs serve;
   serve.model_dir = def_model;
   auto* c_serve = app.add_subcommand("serve", "OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics)");
-  c_serve->add_option("-m,--model", serve.model_dir, "checkpoint directory")->capture_default_str();
+  add_model_option(c_serve, serve.model_dir);
   c_serve->add_option("--host", serve.host, "address to listen on")->capture_default_str();
   c_serve->add_option("--port", serve.port, "port (0: pick a free one and print it)")->capture_default_str();
   c_serve->add_option("--api-key", serve.api_key, "require `Authorization: Bearer KEY`");
@@ -159,7 +180,7 @@ int main(int argc, char** argv) {
   PerplexityArgs ppl;
   ppl.model_dir = def_model;
   auto* c_ppl = app.add_subcommand("perplexity", "perplexity over a text; KL divergence against a reference's saved log-probs");
-  c_ppl->add_option("-m,--model", ppl.model_dir, "checkpoint directory or GGUF file")->capture_default_str();
+  add_model_option(c_ppl, ppl.model_dir);
   c_ppl->add_option("--text-file,-f", ppl.text_file, "UTF-8 text to score")->required();
   c_ppl->add_option("--ctx", ppl.ctx, "tokens a chunk (BOS included); the second half of each is scored")->capture_default_str();
   c_ppl->add_option("--chunks", ppl.chunks, "score at most this many chunks (0 = all)")->capture_default_str();
@@ -174,7 +195,7 @@ int main(int argc, char** argv) {
   auto* c_agent = app.add_subcommand("agent", "an agent that plans, calls tools in a sandbox and finishes the task");
   c_agent->add_option("task", agent.task, "the task (omit for an interactive session)");
   c_agent->add_option("--workdir", agent.workdir, "directory the tools may read and write")->capture_default_str();
-  auto* o_am = c_agent->add_option("-m,--model", agent.model_dir, "local checkpoint directory")->capture_default_str();
+  auto* o_am = add_model_option(c_agent, agent.model_dir, "local " + std::string(kModelHelp));
   auto* o_ep = c_agent->add_option("--endpoint", agent.endpoint, "OpenAI-compatible base URL (e.g. https://api.deepseek.com/v1)");
   o_am->excludes(o_ep);
   c_agent->add_option("--api-key-env", agent.api_key_env, "environment variable holding the endpoint's API key");
@@ -195,7 +216,13 @@ int main(int argc, char** argv) {
   QuantizeArgs quant;
   auto* c_quant = add_quantize_command(app, quant);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0: CLI11 prints them.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    return usage_error(app, e);
+  }
   try {
     if (*c_run) return cmd_run(run);
     if (*c_chat) return cmd_chat(chat);
@@ -227,7 +254,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "dseek: internal error: " << e.what() << "\n";
-    return 2;
+    return 1;  // 2 is a usage error
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 // template; and `dseek run` on the built-in model.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -159,6 +160,53 @@ TEST(RunCli, RawPrintsExactlyTheGeneratedTokens) {
   RunResult r = run_dseek("run --raw --temperature 0 --max-tokens 160 --request-file " + quote(write_temp("req.json", body.dump())));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, s["greedy_output_text"].get<std::string>());
+}
+
+// Errors in the command line itself (what CLI11 checks) exit 2 with CLI11's message and where
+// the usage is; errors found once the command runs exit 1.
+TEST(Cli, UsageErrorsExit2) {
+  const std::string ids = quote(write_temp("ids0.json", "[0]"));
+  const std::vector<std::array<std::string, 3>> cases = {
+      {"run -p hi --bogus", "--bogus", "dseek run"},                                   // unknown option
+      {"score --ids-file " + ids, "--out is required", "dseek score"},                  // missing required option
+      {"inspect --numerics fast", "--numerics", "dseek inspect"},                      // a value not in the list
+      {"run -p hi --max-tokens lots", "--max-tokens", "dseek run"},                    // a value that is no number
+      {"perplexity --text-file", "--text-file", "dseek perplexity"},                   // an option without its value
+      {"tokenize --text-file a --decode-file b", "--decode-file", "dseek tokenize"},   // options that exclude each other
+      {"virtual-checkpoint --format zip --out x", "--format", "dseek virtual-checkpoint"},
+      {"frobnicate", "unknown command 'frobnicate'; one of run chat", "dseek"},         // unknown command
+      {"", "subcommand", "dseek"}};                                                    // no command
+  for (const auto& [args, needle, cmd] : cases) {
+    RunResult r = run_dseek(args);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("dseek: error: "), std::string::npos) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("run '" + cmd + " --help'"), std::string::npos) << args << ": " << r.err;
+  }
+  RunResult r = run_dseek("run --help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("--temperature"), std::string::npos) << r.out;
+  r = run_dseek("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "dseek 0.1.0\n");
+}
+
+// -m takes a checkpoint directory or a .gguf file (or part) in every command but quantize.
+TEST(Cli, ModelOptionHelpSaysDirectoryOrGguf) {
+  for (const char* cmd : {"run", "chat", "inspect", "score", "template", "bench", "serve", "perplexity", "agent"}) {
+    RunResult r = run_dseek(std::string(cmd) + " --help");
+    ASSERT_EQ(r.status, 0) << cmd;
+    const size_t at = r.out.find("-m,--model");
+    ASSERT_NE(at, std::string::npos) << cmd << ": " << r.out;
+    const std::string line = r.out.substr(at, r.out.find("\n  -", at) - at);  // the description may wrap
+    EXPECT_NE(line.find("checkpoint directory or .gguf file (any part of a split set)"), std::string::npos) << cmd << ": " << line;
+  }
+  RunResult r = run_dseek("tokenize --help");
+  EXPECT_NE(r.out.find("checkpoint directory (its tokenizer.json) or .gguf file (its vocabulary)"), std::string::npos) << r.out;
+  r = run_dseek("quantize --help");
+  EXPECT_NE(r.out.find("Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json; not a .gguf)"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(RunCli, BadArguments) {
