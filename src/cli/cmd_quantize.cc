@@ -12,6 +12,7 @@
 #include "convert/quantize.h"
 #include "convert/split_plan.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 #include "weights/checkpoint.h"
 
 namespace dseek::cli {
@@ -79,6 +80,7 @@ int cmd_quantize(const QuantizeArgs& a) {
     print_plan(plan, a.model_dir, std::cout);
     return 0;
   }
+  install_signal_cleanup();  // an interrupted run leaves neither temp files nor parts behind
   std::cerr << "quantize: " << a.model_dir << " -> " << plan.paths.front()
             << (plan.paths.size() > 1 ? " ... " + plan.paths.back() : std::string()) << " ("
             << file_type_name(plan.type) << ", " << plan.layout.tensors.size() << " tensors, "

@@ -17,6 +17,7 @@
 #include "model/synthetic.h"
 #include "model/tensor_specs.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 
 namespace dseek::cli {
 
@@ -30,6 +31,7 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
     config_text = read_file(a.config);
     c = ModelConfig::from_json_text(config_text, a.config);
   }
+  install_signal_cleanup();  // an interrupted run leaves no file behind
   if (a.format == "gguf") {
     write_virtual_gguf(c, a.out, a.type, a.split_max_size == "0" ? "" : a.split_max_size);
     return 0;
@@ -38,7 +40,19 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
   std::vector<TensorSpec> specs = checkpoint_tensors(c);
   size_t total = 0;
   for (const auto& s : specs) total += s.bytes();
+  // Everything written here (and the directories created for it) is removed on an error or a
+  // signal; an existing directory's other files are left alone.
+  OutputFiles outputs;
+  {
+    std::vector<fs::path> created;
+    for (fs::path d = fs::path(a.out).lexically_normal(); !d.empty() && !fs::exists(d); d = d.parent_path()) {
+      created.push_back(d);
+      if (d == d.parent_path()) break;
+    }
+    for (auto it = created.rbegin(); it != created.rend(); ++it) outputs.add_dir(it->string());  // outermost first
+  }
   fs::create_directories(a.out);
+  outputs.add((fs::path(a.out) / "config.json").string());
   if (!config_text.empty()) {
     std::ofstream(fs::path(a.out) / "config.json") << config_text;
   } else {
@@ -89,6 +103,7 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
     std::string h = header.dump();
     while ((h.size() + 8) % 8) h.push_back(' ');
     const std::string path = (fs::path(a.out) / fname).string();
+    outputs.add(path);
     int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0) throw Error(path + ": cannot create");
     uint64_t n = h.size();
@@ -97,7 +112,9 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
     ::close(fd);
     if (!ok) throw Error(path + ": write failed");
   }
+  outputs.add((fs::path(a.out) / "model.safetensors.index.json").string());
   std::ofstream(fs::path(a.out) / "model.safetensors.index.json") << index.dump(2);
+  outputs.keep();
   std::cerr << "wrote " << a.out << ": " << specs.size() << " tensors, " << total / 1e9 << " GB of holes in "
             << a.shards << " shards\n";
   return 0;

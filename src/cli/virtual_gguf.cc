@@ -10,6 +10,7 @@
 #include "convert/split_plan.h"
 #include "convert/type_choice.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 #include "weights/gguf_writer.h"
 
 namespace dseek::cli {
@@ -27,8 +28,10 @@ void write_virtual_gguf(const ModelConfig& c, const std::string& out, const std:
   const std::vector<int> part = split_tensors(sizes, split_max_size.empty() ? 0 : parse_split_size(split_max_size), 0);
   const int parts = part.empty() ? 1 : part.back() + 1;
   const std::vector<std::string> paths = split_paths(out, parts);
+  OutputFiles outputs;  // temp files and renamed parts, removed on an error or a signal
   std::vector<std::unique_ptr<GgufWriter>> w;
   for (int k = 0; k < parts; ++k) {
+    outputs.add(paths[k] + ".tmp");  // GgufWriter's temp file, registered before it exists
     w.push_back(std::make_unique<GgufWriter>(paths[k]));
     if (k == 0) {
       for (const auto& [key, v] : gguf_model_metadata(c, layout, "virtual-" + file_type_name(ft))) w[k]->set(key, v);
@@ -45,7 +48,11 @@ void write_virtual_gguf(const ModelConfig& c, const std::string& out, const std:
   for (size_t i = 0; i < layout.tensors.size(); ++i)
     w[part[i]]->add_tensor(layout.tensors[i].name, layout.tensors[i].type, layout.tensors[i].shape);
   for (size_t i = 0; i < layout.tensors.size(); ++i) w[part[i]]->skip_tensor(layout.tensors[i].name);
-  for (auto& x : w) x->finish();
+  for (int k = 0; k < parts; ++k) {
+    w[k]->finish();
+    outputs.add(paths[k]);
+  }
+  outputs.keep();
   std::cerr << "wrote " << out << (parts > 1 ? " (" + std::to_string(parts) + " parts: " + paths[0] + " ...)" : "") << ": "
             << layout.tensors.size() << " tensors, " << file_type_name(ft) << ", " << total / 1e9
             << " GB of holes\n";

@@ -13,6 +13,7 @@
 #include "convert/quantize.h"
 #include "convert/tensor_source.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 #include "weights/gguf_writer.h"
 
 namespace dseek {
@@ -58,20 +59,19 @@ void encode_slab(const TensorSource& src, const GgufTensorPlan& t, int64_t r0, i
   if (err) std::rethrow_exception(err);
 }
 
-// Removes already renamed parts when a later part fails to finish.
-void remove_files(const std::vector<std::string>& paths) {
-  for (const auto& p : paths) std::remove(p.c_str());
-}
-
 }  // namespace
 
 QuantizeResult write_quantized(const Checkpoint& ck, const QuantizePlan& p, std::ostream* progress, bool tty) {
   const auto start = std::chrono::steady_clock::now();
   const auto& tensors = p.layout.tensors;
   const int parts = static_cast<int>(p.paths.size());
+  // Every temp file, and each part once renamed, is removed if the run fails or is interrupted
+  // (install_signal_cleanup); declared before the writers, so it outlives them.
+  OutputFiles outputs;
   // All parts open at once (their temp files), finished together at the end.
   std::vector<std::unique_ptr<GgufWriter>> w;
   for (int k = 0; k < parts; ++k) {
+    outputs.add(p.paths[k] + ".tmp");  // GgufWriter's temp file, registered before it exists
     w.push_back(std::make_unique<GgufWriter>(p.paths[k]));
     if (k == 0)
       for (const auto& [key, v] : p.metadata) w[k]->set(key, v);
@@ -103,16 +103,13 @@ QuantizeResult write_quantized(const Checkpoint& ck, const QuantizePlan& p, std:
   }
   if (progress) bar.finish();
 
-  std::vector<std::string> renamed;
-  try {
-    for (int k = 0; k < parts; ++k) {
-      w[k]->finish();
-      renamed.push_back(p.paths[k]);
-    }
-  } catch (...) {
-    remove_files(renamed);
-    throw;
+  // A part renamed before a later one fails (or a signal comes) is removed too; it is
+  // registered only once renamed, so an earlier GGUF at that path is never removed for nothing.
+  for (int k = 0; k < parts; ++k) {
+    w[k]->finish();
+    outputs.add(p.paths[k]);
   }
+  outputs.keep();
   QuantizeResult r;
   r.bytes = p.total_file_bytes();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "../convert/interrupt_util.h"
 #include "run_util.h"
 
 namespace dseek::test {
@@ -96,6 +98,62 @@ TEST(VirtualCheckpoint, SmallGgufDecodes) {
   RunResult s = run_dseek("score --decode -m " + quote(out) + " --ids-file " + quote((dir / "ids.json").string()) +
                           " --out " + quote((dir / "l.safetensors").string()));
   EXPECT_EQ(s.status, 0) << s.err;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dseek::test
+
+namespace dseek::test {
+namespace {
+
+// SIGTERM while the 671B GGUF's parts are being written (part 1's temp file blocks in
+// write(); the eight others exist as real temp files): no temp file and no part remains, and
+// the process dies of SIGTERM.
+TEST(VirtualCheckpoint, SigtermWhileWritingGgufLeavesNothing) {
+  fs::path dir = fs::temp_directory_path() / ("dseek_vgguf_int_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "out");
+  std::vector<std::string> seen;
+  const Interrupted r = interrupt_while_writing(
+      dseek_binary(),
+      {"virtual-checkpoint", "--format", "gguf", "--type", "q4_k_m", "--config",
+       repo_dir() + "/tests/data/deepseek-v3.2-config/config.json", "--out", (dir / "out" / "v.gguf").string()},
+      (dir / "out" / "v-00001-of-00009.gguf.tmp").string(), (dir / "log").string(), SIGTERM, [&] {
+        for (auto& e : fs::directory_iterator(dir / "out")) seen.push_back(e.path().filename().string());
+      });
+  ASSERT_TRUE(r.blocked) << read_text((dir / "log").string());
+  EXPECT_EQ(r.first_bytes, "GGUF");
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 9u);
+  for (int k = 0; k < 9; ++k)
+    EXPECT_EQ(seen[k], "v-0000" + std::to_string(k + 1) + "-of-00009.gguf.tmp");
+  EXPECT_TRUE(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGTERM) << "status " << r.status;
+  EXPECT_TRUE(fs::is_empty(dir / "out"));
+  fs::remove_all(dir);
+}
+
+// The safetensors form, interrupted while it writes the first shard (a FIFO here): the
+// config.json and the shard go; the directory, which existed before, stays.
+TEST(VirtualCheckpoint, SigintWhileWritingShardsLeavesNothing) {
+  fs::path dir = fs::temp_directory_path() / ("dseek_vst_int_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path out = dir / "ck";
+  fs::create_directories(out);
+  std::vector<std::string> seen;
+  const Interrupted r = interrupt_while_writing(
+      dseek_binary(),
+      {"virtual-checkpoint", "--config", repo_dir() + "/tests/data/deepseek-v3.2-config/config.json", "--out", out.string(),
+       "--shards", "163"},
+      (out / "model-00001-of-00163.safetensors").string(), (dir / "log").string(), SIGINT, [&] {
+        for (auto& e : fs::directory_iterator(out)) seen.push_back(e.path().filename().string());
+      });
+  ASSERT_TRUE(r.blocked) << read_text((dir / "log").string());
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"config.json", "model-00001-of-00163.safetensors"}));
+  EXPECT_TRUE(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGINT) << "status " << r.status;
+  EXPECT_TRUE(fs::is_empty(out));
   fs::remove_all(dir);
 }
 
