@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/linear.h"
+#include "kernels/quant/int8_act.h"
 #include "kernels/probe.h"
 #include "model/model.h"
 #include "model/synthetic.h"
@@ -187,7 +188,7 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
   // Matrix-vector products over 1 GiB of weights of each type (far beyond the caches):
   // bandwidth-bound. time_per_byte_vs_bf16: this type's seconds a byte over BF16's.
   double bf16_spb = 0;
-  for (DType t : {DType::BF16, DType::F8_E4M3, DType::Q8_0, DType::Q4_K, DType::Q2_K, DType::IQ2_XXS}) {
+  for (DType t : {DType::BF16, DType::F8_E4M3, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q2_K, DType::IQ2_XXS}) {
     const int64_t K = 7168, R = (int64_t(1) << 30) / int64_t(dtype_row_bytes(t, K));
     std::vector<uint8_t> w(R * dtype_row_bytes(t, K));
     std::vector<float> s;
@@ -214,6 +215,12 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
     if (t == DType::BF16) bf16_spb = spb;
     r["time_per_byte_vs_bf16"] = spb / bf16_spb;
     rows.push_back(r);
+    if (has_int8_kernel(t)) {  // the int8 numerics mode's kernel on the same weights
+      auto [s8, p8] = median_paired(repeat, m, double(W.bytes()), [&](int) { linear_int8(x.data(), 1, W, y.data()); });
+      ojson r8 = row("kernel:" + name + "_matvec_int8", "decode", 1, 0, 1.0 / s8, double(W.bytes()), 2.0 * R * K, s8, m, p8);
+      r8["time_per_byte_vs_bf16"] = s8 / double(W.bytes()) / bf16_spb;
+      rows.push_back(r8);
+    }
   }
   // FP8 GEMM at 512 tokens (a prefill batch, the prefill GEMM): compute-bound.
   {
@@ -343,13 +350,20 @@ int cmd_bench(const BenchArgs& a) {
   }
   std::printf("machine: %d threads, %s, read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s\n", m.threads,
               simd_target_name(), m.bw, m.fma);
-  std::printf("%-20s %-8s %6s %8s %12s %10s %9s %8s %8s\n", "name", "phase", "batch", "context", "tokens/s", "GB/s",
-              "GFLOP/s", "%bw", "%fma");
-  for (const auto& r : rows)
-    std::printf("%-20s %-8s %6lld %8lld %12.2f %10.2f %9.2f %7.1f%% %7.1f%%\n", r["name"].get<std::string>().c_str(),
+  // The name column as wide as the longest name (kernel rows, a mix's name).
+  int w = 20;
+  for (const auto& r : rows) w = std::max(w, static_cast<int>(r["name"].get<std::string>().size()));
+  std::printf("%-*s %-8s %6s %8s %12s %10s %9s %8s %8s %8s\n", w, "name", "phase", "batch", "context", "tokens/s",
+              "GB/s", "GFLOP/s", "%bw", "%fma", "s/B:bf16");
+  for (const auto& r : rows) {
+    char vs[16] = "";
+    if (r.contains("time_per_byte_vs_bf16")) std::snprintf(vs, sizeof vs, "%.2fx", r["time_per_byte_vs_bf16"].get<double>());
+    std::printf("%-*s %-8s %6lld %8lld %12.2f %10.2f %9.2f %7.1f%% %7.1f%% %8s\n", w, r["name"].get<std::string>().c_str(),
                 r["phase"].get<std::string>().c_str(), static_cast<long long>(r["batch"].get<int64_t>()),
                 static_cast<long long>(r["context"].get<int64_t>()), r["tokens_per_s"].get<double>(),
-                r["gbs"].get<double>(), r["gflops"].get<double>(), r["pct_bw"].get<double>(), r["pct_fma"].get<double>());
+                r["gbs"].get<double>(), r["gflops"].get<double>(), r["pct_bw"].get<double>(), r["pct_fma"].get<double>(),
+                vs);
+  }
   std::printf("peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0);
   return 0;
 }

@@ -18,6 +18,12 @@ void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0
 // so that batched decode equals single-sequence decode bit for bit.
 void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
 
+// The int8 numerics mode (quant/int8_act.h, llama.cpp's CPU path): for W of a type with
+// has_int8_kernel, x's rows are quantised to int8 per 256 columns and y = the integer-dot
+// product int8_dot_ref defines, the same floats on every CPU and for every T (batched equals
+// alone). Returns false, y untouched, for other types (their exact path applies).
+bool linear_int8(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0 = 0, int64_t n = -1);
+
 // Rows t with prefill_rows[t] != 0 through linear_prefill, the others through linear()
 // (prefill_rows null: all through linear()). Each row's result depends only on its own path.
 void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* prefill_rows);

@@ -12,7 +12,8 @@ namespace dseek {
 Numerics parse_numerics(const std::string& s) {
   if (s == "exact") return Numerics::Exact;
   if (s == "official") return Numerics::Official;
-  throw Error("--numerics must be 'exact' or 'official', got '" + s + "'");
+  if (s == "int8") return Numerics::Int8;
+  throw Error("--numerics must be 'exact', 'official' or 'int8', got '" + s + "'");
 }
 
 std::unique_ptr<Model> Model::load(const std::string& dir, Numerics numerics) {
@@ -62,7 +63,7 @@ void Model::lin(const float* x, int64_t T, const Matrix& W, float* y, const uint
     std::vector<float> xq(x, x + T * W.cols);
     act_qdq(xq.data(), T, W.cols, config().scale_fmt == "ue8m0");
     linear_mixed(xq.data(), T, W, y, gemm);
-  } else {
+  } else if (numerics_ != Numerics::Int8 || !linear_int8(x, T, W, y)) {
     linear_mixed(x, T, W, y, gemm);
   }
   bf(y, T * W.rows);
@@ -173,10 +174,12 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   for (size_t i = 0; i < out.logit_rows.size(); ++i)
     std::copy_n(out.hidden.data() + out.logit_rows[i] * D, D, rows.data() + i * D);
   out.logits.resize(out.logit_rows.size() * c.vocab_size);
-  // lm_head runs in fp32 in both numerics (logits are fp32).
+  // lm_head runs in fp32 in exact and official numerics (logits are fp32); int8 numerics
+  // quantise its input like every other linear's where its type has an int8 kernel.
   // Scoring (all_logits) takes each token's row path; a sampled row, the decode kernels.
-  linear_mixed(rows.data(), static_cast<int64_t>(out.logit_rows.size()), w_.lm_head, out.logits.data(),
-               all_logits ? paths.gemm.data() : nullptr);
+  const int64_t nl = static_cast<int64_t>(out.logit_rows.size());
+  if (numerics_ != Numerics::Int8 || !linear_int8(rows.data(), nl, w_.lm_head, out.logits.data()))
+    linear_mixed(rows.data(), nl, w_.lm_head, out.logits.data(), all_logits ? paths.gemm.data() : nullptr);
   return out;
 }
 
@@ -207,7 +210,8 @@ std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vecto
   std::vector<float> y(N * D), logits(N * c.vocab_size);
   rmsnorm(h.data(), N, D, L.shared_head_norm.data(), c.rms_norm_eps, y.data());
   bf(y.data(), N * D);
-  linear(y.data(), N, L.shared_head_head, logits.data());
+  if (numerics_ != Numerics::Int8 || !linear_int8(y.data(), N, L.shared_head_head, logits.data()))
+    linear(y.data(), N, L.shared_head_head, logits.data());
   return logits;
 }
 

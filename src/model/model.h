@@ -22,8 +22,12 @@ namespace dseek {
 // official: DeepSeek's serving numerics (bf16 materialisation points, per-1x128 FP8
 // activation quantisation before FP8 linears, FP8 indexer q/k, FP8 round trip of the cached
 // latent, fp32 lm_head) — oracle/REPORT.md trap 7.
-enum class Numerics { Exact, Official };
-Numerics parse_numerics(const std::string& s);  // "exact" | "official"; throws dseek::Error
+// int8: exact, except that the linears (and lm_head) whose weights have an int8 kernel
+// (GGUF Q2_K, Q4_K, Q6_K, IQ2_XXS) multiply int8-quantised activations with integer dot
+// products, as llama.cpp's CPU backend does (kernels/quant/int8_act.h): faster decode, not
+// held to the fp32 goldens.
+enum class Numerics { Exact, Official, Int8 };
+Numerics parse_numerics(const std::string& s);  // "exact" | "official" | "int8"; throws dseek::Error
 
 struct Batch {
   std::vector<int32_t> tokens;
