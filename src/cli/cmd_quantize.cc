@@ -77,9 +77,10 @@ int cmd_quantize(const QuantizeArgs& a) {
   auto ck = Checkpoint::open(a.model_dir);
   const QuantizePlan plan = plan_quantize(*ck, o);
   if (a.dry_run) {
-    print_plan(plan, a.model_dir, std::cout);
+    print_plan(plan, a.model_dir, std::cout);  // the warnings included
     return 0;
   }
+  for (const auto& w : plan.warnings) std::cerr << "dseek quantize: warning: " << w << "\n";
   install_signal_cleanup();  // an interrupted run leaves neither temp files nor parts behind
   std::cerr << "quantize: " << a.model_dir << " -> " << plan.paths.front()
             << (plan.paths.size() > 1 ? " ... " + plan.paths.back() : std::string()) << " ("

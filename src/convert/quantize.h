@@ -38,6 +38,9 @@ struct QuantizePlan {
   std::vector<int> part;                // part of each tensor (0-based)
   std::vector<std::string> paths;       // one per part
   std::vector<uint64_t> file_bytes;     // exact size of each part
+  // --tensor-type overrides that set no tensor's type and tensors whose type fell back to a
+  // 32-element block type, one line each (choose_tensor_types; no "warning: " prefix).
+  std::vector<std::string> warnings;
 
   uint64_t data_bytes() const;          // tensor data, unpadded
   uint64_t total_file_bytes() const;
@@ -51,7 +54,7 @@ struct QuantizePlan {
 QuantizePlan plan_quantize(const Checkpoint& ck, const QuantizeOptions& o);
 
 // The dry-run report: per tensor class its tensors, parameters, bytes, bits a weight and
-// types; totals; the files and their exact sizes.
+// types; totals; the files and their exact sizes; the plan's warnings ("warning: ..." lines).
 void print_plan(const QuantizePlan& p, const std::string& source, std::ostream& out);
 
 struct QuantizeResult {

@@ -96,7 +96,7 @@ QuantizePlan plan_quantize(const Checkpoint& ck, const QuantizeOptions& o) {
 
   std::vector<TensorTypeOverride> overrides;
   for (const auto& s : o.tensor_types) overrides.push_back(parse_tensor_type_override(s));
-  choose_tensor_types(p.layout, o.type, c.n_routed_experts, c.num_attention_heads, overrides);
+  choose_tensor_types(p.layout, o.type, c.n_routed_experts, c.num_attention_heads, overrides, &p.warnings);
   check_types_writable(p.layout);
   for (const auto& t : p.layout.tensors) TensorSource(ck, t);  // every source present and well-formed
 
@@ -166,6 +166,7 @@ void print_plan(const QuantizePlan& p, const std::string& source, std::ostream& 
   for (size_t k = 0; k < p.paths.size(); ++k) out << "file " << p.paths[k] << ": " << p.file_bytes[k] << " bytes\n";
   out << "total file bytes: " << p.total_file_bytes() << " (" << p.paths.size() << " file"
       << (p.paths.size() == 1 ? "" : "s") << ")\n";
+  for (const auto& w : p.warnings) out << "warning: " << w << "\n";
 }
 
 }  // namespace dseek

@@ -1,5 +1,6 @@
 #include "convert/type_choice.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "kernels/quant/quant.h"
@@ -160,6 +161,7 @@ TensorTypeOverride parse_tensor_type_override(const std::string& spec) {
   if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
     throw Error("--tensor-type '" + spec + "': expected REGEX=TYPE, e.g. 'ffn_down_exps=q6_k'");
   TensorTypeOverride o;
+  o.spec = spec;
   o.pattern = spec.substr(0, eq);
   const std::string type = spec.substr(eq + 1);
   if (!parse_dtype_any(type, &o.type) || (!is_block_quant(o.type) && o.type != DType::F32 && o.type != DType::F16 &&
@@ -174,7 +176,7 @@ TensorTypeOverride parse_tensor_type_override(const std::string& spec) {
 }
 
 void choose_tensor_types(GgufLayout& layout, FileType ft, int n_expert, int n_head,
-                         const std::vector<TensorTypeOverride>& overrides) {
+                         const std::vector<TensorTypeOverride>& overrides, std::vector<std::string>* warnings) {
   State s{ft, n_expert, n_head, layout.block_count};
   for (const auto& t : layout.tensors) {
     const Cat c = category(t.name);
@@ -182,6 +184,17 @@ void choose_tensor_types(GgufLayout& layout, FileType ft, int n_expert, int n_he
     if (is_attn_v(c)) ++s.n_attention_wv;
   }
   const DType base = file_type_base(ft);
+  std::vector<int> uses(overrides.size(), 0);
+  // Fallbacks, grouped by the name without its block number, the two types and the override:
+  // one warning for blk.{0..60}.attn_k_b.weight rather than 61.
+  struct Fallback {
+    std::string key, head, tail;  // tail: the name after "blk.N."
+    std::vector<int> blocks;
+    int64_t cols;
+    DType chosen, used;
+    int override_index;
+  };
+  std::vector<Fallback> fallbacks;
   for (auto& t : layout.tensors) {
     if (!allows_quantization(t)) {
       t.type = DType::F32;
@@ -189,18 +202,66 @@ void choose_tensor_types(GgufLayout& layout, FileType ft, int n_expert, int n_he
     }
     DType type = base;
     if (is_block_quant(base)) {
-      bool manual = false;
-      for (const auto& o : overrides) {
-        if (std::regex_search(t.name, o.re)) {
-          type = o.type;
-          manual = true;
+      int manual = -1;
+      for (size_t k = 0; k < overrides.size(); ++k) {
+        if (std::regex_search(t.name, overrides[k].re)) {
+          type = overrides[k].type;
+          manual = static_cast<int>(k);
+          ++uses[k];
           break;
         }
       }
-      if (!manual) type = mix_type(s, type, t, category(t.name));
+      if (manual < 0) type = mix_type(s, type, t, category(t.name));
+      const DType chosen = type;
       type = fallback(type, t);
+      if (warnings && type != chosen) {
+        int block = -1, skip = 0;
+        std::string tail = t.name;
+        if (std::sscanf(t.name.c_str(), "blk.%d.%n", &block, &skip) == 1 && skip > 0) tail = t.name.substr(skip);
+        else block = -1;
+        const std::string key = tail + "|" + std::to_string(block < 0) + "|" + std::string(dtype_name(chosen)) + "|" +
+                                std::string(dtype_name(type)) + "|" + std::to_string(manual);
+        auto it = std::find_if(fallbacks.begin(), fallbacks.end(), [&](const Fallback& f) { return f.key == key; });
+        if (it == fallbacks.end())
+          it = fallbacks.insert(fallbacks.end(), Fallback{key, block < 0 ? t.name : "", tail, {}, t.cols(), chosen, type, manual});
+        if (block >= 0) it->blocks.push_back(block);
+      }
     }
     t.type = type;
+  }
+  for (const Fallback& f : fallbacks) {
+    std::string name = f.head;
+    if (name.empty()) {  // blk.N.x, or blk.{0..2,5}.x
+      std::string list;
+      for (size_t i = 0; i < f.blocks.size();) {
+        size_t j = i;
+        while (j + 1 < f.blocks.size() && f.blocks[j + 1] == f.blocks[j] + 1) ++j;
+        list += (list.empty() ? "" : ",") + std::to_string(f.blocks[i]) + (j > i ? ".." + std::to_string(f.blocks[j]) : "");
+        i = j + 1;
+      }
+      name = "blk." + (f.blocks.size() == 1 ? list : "{" + list + "}") + "." + f.tail;
+    }
+    warnings->push_back(name + ": rows of " + std::to_string(f.cols) + " elements are not a whole number of " +
+                        std::string(dtype_name(f.chosen)) + " blocks (" + std::to_string(dtype_block_elems(f.chosen)) +
+                        "): written as " + std::string(dtype_name(f.used)) + " instead" +
+                        (f.override_index >= 0 ? " (type from --tensor-type '" + overrides[f.override_index].spec + "')" : ""));
+  }
+  if (!warnings) return;
+  for (size_t k = 0; k < overrides.size(); ++k) {
+    if (uses[k]) continue;
+    const TensorTypeOverride& o = overrides[k];
+    std::string why;
+    if (!is_block_quant(base)) {
+      why = "file type " + file_type_name(ft) + " quantises no tensor, so no override applies";
+    } else {
+      bool any = false, quantised = false;
+      for (const auto& t : layout.tensors)
+        if (std::regex_search(t.name, o.re)) any = true, quantised = quantised || allows_quantization(t);
+      if (!any) why = "matches no tensor (GGUF names, e.g. blk.3.ffn_down_exps.weight)";
+      else if (!quantised) why = "matches only tensors that stay F32 (1-D tensors, norms, the router)";
+      else why = "every tensor it matches takes the type of an earlier --tensor-type (the first match wins)";
+    }
+    warnings->push_back("--tensor-type '" + o.spec + "' sets no tensor's type: " + why);
   }
 }
 

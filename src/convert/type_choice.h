@@ -23,6 +23,7 @@ namespace dseek {
 
 // One --tensor-type 'REGEX=TYPE' rule.
 struct TensorTypeOverride {
+  std::string spec;     // as given: "REGEX=TYPE"
   std::string pattern;
   std::regex re;
   DType type = DType::F32;
@@ -37,8 +38,14 @@ TensorTypeOverride parse_tensor_type_override(const std::string& spec);
 // are the config's n_routed_experts and num_attention_heads (GGUF head_count_kv is 1, so
 // llama.cpp's n_gqa() is n_head). Throws dseek::Error naming the tensor where llama.cpp
 // would refuse (a row length with no fallback type, a block index past block_count).
+// `warnings` (if given) gets one line (no "warning: " prefix) per override that decides no
+// tensor's type, saying why, and per tensor whose type fell back, tensors that differ only in
+// their block number together ("blk.{0..60}.attn_k_b.weight: rows of 128 elements are not a
+// whole number of Q4_K blocks (256): written as Q5_0 instead"), naming the override that
+// chose the type if one did.
 void choose_tensor_types(GgufLayout& layout, FileType ft, int n_expert, int n_head,
-                         const std::vector<TensorTypeOverride>& overrides);
+                         const std::vector<TensorTypeOverride>& overrides,
+                         std::vector<std::string>* warnings = nullptr);
 
 // Throws dseek::Error naming the first tensor whose chosen type dseek cannot write: a type
 // that needs an importance matrix (IQ2_XXS, IQ3_XXS, IQ1_S: llama-quantize refuses them

@@ -3,6 +3,7 @@
 // no file (final or temporary) left behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -13,7 +14,9 @@
 
 #include "convert/split_plan.h"
 #include "convert_test_util.h"
+#include "interrupt_util.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 #include "weights/gguf.h"
 
 namespace dseek::test {
@@ -226,6 +229,141 @@ TEST(QuantizeCli, ErrorsAndDryRun) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(d.entries(), (std::vector<std::string>{"o-00001-of-00003.gguf", "o-00002-of-00003.gguf", "o-00003-of-00003.gguf"}));
   EXPECT_NE(out.find("quantize: 100%"), std::string::npos) << out;  // not a tty: progress lines
+}
+
+// Errors in the command line itself exit 2 with CLI11's message and where the usage is;
+// errors found later (a bad file, a bad --type) exit 1 (above).
+TEST(QuantizeCli, UsageErrorsExit2) {
+  if (!fs::exists(dseek_binary())) GTEST_SKIP() << "dseek binary not built";
+  TempDir d;
+  const std::string m = "quantize -m " + tiny_moe_dir() + " --out " + d.file("o.gguf") + " --no-vocab";
+  const std::pair<std::string, std::string> cases[] = {
+      {m, "--type is required"},                                          // missing required option
+      {"quantize --type q8_0 --out " + d.file("o.gguf"), "--model is required"},
+      {m + " --type q8_0 --bogus", "--bogus"},                            // unknown option
+      {m + " --type q8_0 --threads many", "--threads"},                   // a value CLI11 cannot convert
+      {m + " --type q8_0 --split-max-tensors", "--split-max-tensors"}};   // an option without its value
+  for (const auto& [args, needle] : cases) {
+    auto [rc, out] = run(args);
+    EXPECT_EQ(rc, 2) << args << ": " << out;
+    EXPECT_NE(out.find(needle), std::string::npos) << args << ": " << out;
+    EXPECT_NE(out.find("run 'dseek quantize --help'"), std::string::npos) << args << ": " << out;
+  }
+  auto [rc, out] = run("quantize --help");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("not a .gguf"), std::string::npos) << out;
+  EXPECT_TRUE(d.entries().empty());
+}
+
+// Overrides that set no tensor's type, and types that fall back for short rows, are named
+// on stderr when writing and in the dry run's report.
+TEST(QuantizeCli, OverrideWarnings) {
+  if (!fs::exists(dseek_binary())) GTEST_SKIP() << "dseek binary not built";
+  TempDir d;
+  const std::string m = "quantize -m " + tiny_moe_dir() + " --out " + d.file("o.gguf") +
+                        " --no-vocab --type q8_0 --tensor-type 'ffn_down_exps=q4_k' --tensor-type 'no_such_tensor=q6_k'"
+                        " --tensor-type 'blk.1.ffn_down_exps=q8_0' --tensor-type 'attn_norm=q8_0'";
+  const std::string fallback =
+      "warning: blk.{1..4}.ffn_down_exps.weight: rows of 128 elements are not a whole number of Q4_K blocks (256): written "
+      "as Q5_0 instead (type from --tensor-type 'ffn_down_exps=q4_k')\n";
+  const std::string no_match =
+      "warning: --tensor-type 'no_such_tensor=q6_k' sets no tensor's type: matches no tensor (GGUF names, e.g. "
+      "blk.3.ffn_down_exps.weight)\n";
+  const std::string shadowed =
+      "warning: --tensor-type 'blk.1.ffn_down_exps=q8_0' sets no tensor's type: every tensor it matches takes the "
+      "type of an earlier --tensor-type (the first match wins)\n";
+  const std::string f32_only =
+      "warning: --tensor-type 'attn_norm=q8_0' sets no tensor's type: matches only tensors that stay F32 (1-D tensors, "
+      "norms, the router)\n";
+  // Dry run: in the report on stdout.
+  auto [rc, out] = run(m + " --dry-run 2>/dev/null");
+  EXPECT_EQ(rc, 0) << out;
+  for (const std::string& w : {fallback, no_match, shadowed, f32_only}) EXPECT_NE(out.find(w), std::string::npos) << w << out;
+  // The fallback of blk.1 to blk.3 and of the MTP block 4 is one line: four warnings in all.
+  size_t warnings = 0;
+  for (size_t at = out.find("warning: "); at != std::string::npos; at = out.find("warning: ", at + 1)) ++warnings;
+  EXPECT_EQ(warnings, 4u) << out;
+  EXPECT_TRUE(d.entries().empty());
+  // Writing: on stderr, before the file is written.
+  std::tie(rc, out) = run(m + " --threads 1 >/dev/null");
+  EXPECT_EQ(rc, 0) << out;
+  for (const std::string& w : {fallback, no_match, shadowed, f32_only})
+    EXPECT_NE(out.find("dseek quantize: " + w), std::string::npos) << w << out;
+  EXPECT_LT(out.find("dseek quantize: " + no_match), out.find("quantize: 100%")) << out;
+  // A file type that quantises nothing applies no override: said once per override.
+  std::tie(rc, out) = run("quantize -m " + tiny_moe_dir() + " --out " + d.file("f.gguf") +
+                          " --no-vocab --type f16 --tensor-type 'ffn_down_exps=q4_k' --dry-run");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("warning: --tensor-type 'ffn_down_exps=q4_k' sets no tensor's type: file type F16 quantises no "
+                     "tensor, so no override applies\n"),
+            std::string::npos)
+      << out;
+  // Without overrides and without short rows: no warning.
+  std::tie(rc, out) = run("quantize -m " + tiny_moe_dir() + " --out " + d.file("q.gguf") + " --no-vocab --type q8_0 --dry-run");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out.find("warning"), std::string::npos) << out;
+}
+
+// SIGINT while the parts are being written (the first part's temp file blocks in write();
+// the others exist as real temp files): neither temp files nor parts remain, and the
+// process dies of SIGINT as an uncaught signal would.
+TEST(QuantizeCli, InterruptLeavesNothing) {
+  if (!fs::exists(dseek_binary())) GTEST_SKIP() << "dseek binary not built";
+  TempDir d, logs;
+  const std::string out = d.file("o.gguf");
+  std::vector<std::string> seen;
+  const Interrupted r = interrupt_while_writing(
+      dseek_binary(),
+      {"quantize", "-m", tiny_moe_dir(), "--out", out, "--type", "q8_0", "--no-vocab", "--split-max-size", "4M", "--threads", "1"},
+      d.file("o-00001-of-00003.gguf.tmp"), logs.file("log"), SIGINT, [&] { seen = d.entries(); });
+  ASSERT_TRUE(r.blocked) << read_text(logs.file("log"));
+  EXPECT_EQ(r.first_bytes, "GGUF");
+  EXPECT_EQ(seen, (std::vector<std::string>{"o-00001-of-00003.gguf.tmp", "o-00002-of-00003.gguf.tmp",
+                                            "o-00003-of-00003.gguf.tmp"}));
+  EXPECT_TRUE(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGINT) << "status " << r.status;
+  EXPECT_TRUE(d.entries().empty()) << d.entries().front();
+}
+
+// The registry itself, in a forked child: registered files and the directory go on SIGTERM,
+// an unregistered file stays; OutputFiles removes its files when dropped without keep().
+TEST(SignalCleanup, RemovesRegisteredPathsThenDiesOfTheSignal) {
+  TempDir d;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    install_signal_cleanup();
+    OutputFiles o;
+    o.add_dir(d.file("sub"));
+    fs::create_directory(d.file("sub"));
+    o.add(d.file("sub/a.tmp"));
+    std::ofstream(d.file("sub/a.tmp")) << "a";
+    o.add(d.file("b"));
+    std::ofstream(d.file("b")) << "b";
+    o.add(d.file("never-created"));
+    std::ofstream(d.file("kept")) << "k";
+    ::kill(::getpid(), SIGTERM);
+    ::_exit(0);  // not reached
+  }
+  int st = 0;
+  ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << "status " << st;
+  EXPECT_EQ(d.entries(), (std::vector<std::string>{"kept"}));
+
+  {
+    OutputFiles o;
+    o.add(d.file("x"));
+    std::ofstream(d.file("x")) << "x";
+    const std::vector<std::string> registered = signal_cleanup_paths();
+    EXPECT_NE(std::find(registered.begin(), registered.end(), d.file("x")), registered.end());
+  }  // no keep(): removed
+  EXPECT_EQ(d.entries(), (std::vector<std::string>{"kept"}));
+  {
+    OutputFiles o;
+    o.add(d.file("y"));
+    std::ofstream(d.file("y")) << "y";
+    o.keep();
+  }
+  EXPECT_EQ(d.entries(), (std::vector<std::string>{"kept", "y"}));
+  EXPECT_TRUE(signal_cleanup_paths().empty());
 }
 
 // A full disk (a 2 MB tmpfs in a private mount namespace, where the system allows one): the

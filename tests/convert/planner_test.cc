@@ -134,6 +134,32 @@ TEST(TypeChoice, FallbacksForShortRows) {
   }
 }
 
+// Fallbacks are reported once per tensor name across blocks (block lists as ranges), apart
+// for tensors whose type an override chose; overrides that set no type are reported too.
+TEST(TypeChoice, WarningsForFallbacksAndUnusedOverrides) {
+  GgufLayout L = gguf_layout(fixture_config());  // blocks 0, 1 and the MTP block 2; attn_k_b rows of 128
+  std::vector<std::string> w;
+  choose_tensor_types(L, FileType::Q4_K_M, 6, 4,
+                      {parse_tensor_type_override(R"(blk\.(0|2)\.attn_k_b=q4_k)"), parse_tensor_type_override("attn_k_b=q8_0"),
+                       parse_tensor_type_override("blk.0.attn_k_b=q6_k"), parse_tensor_type_override("exp_probs_b=q8_0")},
+                      &w);
+  EXPECT_EQ(w, (std::vector<std::string>{
+                   R"(blk.{0,2}.attn_k_b.weight: rows of 128 elements are not a whole number of Q4_K blocks (256): written as Q5_0 instead (type from --tensor-type 'blk\.(0|2)\.attn_k_b=q4_k'))",
+                   "--tensor-type 'blk.0.attn_k_b=q6_k' sets no tensor's type: every tensor it matches takes the type of "
+                   "an earlier --tensor-type (the first match wins)",
+                   "--tensor-type 'exp_probs_b=q8_0' sets no tensor's type: matches only tensors that stay F32 (1-D "
+                   "tensors, norms, the router)"}));
+  w.clear();
+  L = gguf_layout(fixture_config());
+  choose_tensor_types(L, FileType::Q4_K_M, 6, 4, {}, &w);
+  EXPECT_EQ(w, (std::vector<std::string>{"blk.{0..2}.attn_k_b.weight: rows of 128 elements are not a whole number of "
+                                         "Q4_K blocks (256): written as Q5_0 instead"}));
+  w.clear();
+  L = gguf_layout(fixture_config());
+  choose_tensor_types(L, FileType::Q8_0, 6, 4, {}, &w);
+  EXPECT_TRUE(w.empty()) << w.front();
+}
+
 TEST(TypeChoice, Q3KMMix) {
   // Q3_K_M: attn_output -> Q4_K; ffn_down -> Q5_K below n_layer/16, else Q4_K (not Falcon).
   GgufLayout L = gguf_layout(fixture_config());
