@@ -40,6 +40,17 @@ CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const std::stri
 
 namespace {
 
+// --numerics, the same three modes for every command that runs the model.
+void add_numerics_option(CLI::App* c, std::string& v, const std::string& note = "") {
+  c->add_option("--numerics", v,
+                "exact (fp32 activations, the reference's values) | official (DeepSeek's FP8/bf16 serving "
+                "numerics) | int8 (GGUF Q2_K/Q4_K/Q6_K/IQ2_XXS weights times int8 activations, llama.cpp's CPU "
+                "numerics: faster decode)" + note)
+      ->check(CLI::IsMember({"exact", "official", "int8"}))
+      ->capture_default_str();
+}
+
+
 // A command-line error CLI11 found (unknown option or sub-command, missing required option,
 // a value it cannot convert or that fails a check): CLI11's message and where to read the
 // usage, exit 2. Runtime errors (bad files, bad values found later) exit 1.
@@ -62,8 +73,7 @@ void add_sampling(CLI::App* c, RunArgs& a) {
   c->add_option("--min-p", a.sampling.min_p, "drop tokens below min-p x the top probability (0 = off)")->capture_default_str();
   c->add_option("--seed", a.sampling.seed, "random seed (0 = random)")->capture_default_str();
   c->add_option("--max-tokens", a.max_tokens, "maximum tokens to generate")->capture_default_str();
-  c->add_option("--numerics", a.numerics, "exact | official (DeepSeek's FP8/bf16 serving numerics)")
-      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c, a.numerics);
 }
 
 }  // namespace
@@ -105,8 +115,7 @@ int main(int argc, char** argv) {
   add_model_option(c_insp, insp.model_dir);
   c_insp->add_flag("--json", insp.json, "machine-readable output");
   c_insp->add_option("--kv-budget", insp.kv_budget, "KV-cache memory for the max-context line (default: memory available now)");
-  c_insp->add_option("--numerics", insp.numerics, "exact | official (the cache's element size follows it)")
-      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c_insp, insp.numerics, "; the cache's element size follows it");
 
   ScoreArgs score;
   score.model_dir = def_model;
@@ -115,8 +124,7 @@ int main(int argc, char** argv) {
   c_score->add_option("--ids-file", score.ids_file, "JSON array of token ids")->required();
   c_score->add_option("--out", score.out_file, "output .safetensors (F32 `logits` [n_tokens, vocab])")->required();
   c_score->add_flag("--decode", score.decode, "feed the ids one at a time through the decode path");
-  c_score->add_option("--numerics", score.numerics, "exact | official")
-      ->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c_score, score.numerics);
 
   TokenizeArgs tok;
   tok.model_dir = def_model;
@@ -152,7 +160,7 @@ int main(int argc, char** argv) {
   c_bench->add_flag("--mtp", bench.mtp, "each decode step also runs the MTP layer (the speculative draft)");
   c_bench->add_option("--threads", bench.threads, "worker threads (0: OMP_NUM_THREADS if set, else all cores)")->capture_default_str();
   c_bench->add_option("--repeat", bench.repeat, "timed repetitions (the median is reported)")->capture_default_str();
-  c_bench->add_option("--numerics", bench.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c_bench, bench.numerics);
 
   VirtualArgs virt;
   auto* c_virt = app.add_subcommand("virtual-checkpoint", "write a sparse-file checkpoint with real names, dtypes and shapes (no disk used)");
@@ -175,7 +183,7 @@ int main(int argc, char** argv) {
   c_serve->add_option("--ctx-size", serve.ctx_size, "tokens a sequence may hold (0: the model's maximum)")->capture_default_str();
   c_serve->add_option("--kv-budget", serve.kv_budget, "KV-cache memory (e.g. 2G, 512M; default: unbounded)");
   c_serve->add_option("--prefill-chunk", serve.prefill_chunk, "prompt tokens prefilled per step (others keep decoding)")->capture_default_str();
-  c_serve->add_option("--numerics", serve.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c_serve, serve.numerics);
 
   PerplexityArgs ppl;
   ppl.model_dir = def_model;
@@ -186,7 +194,7 @@ int main(int argc, char** argv) {
   c_ppl->add_option("--chunks", ppl.chunks, "score at most this many chunks (0 = all)")->capture_default_str();
   c_ppl->add_option("--save-logprobs", ppl.save_logprobs, "write this run's log-probs (the reference for a later --kl-divergence-base)");
   c_ppl->add_option("--kl-divergence-base", ppl.kld_base, "log-probs saved by a reference run: report KL divergence and top-1 agreement");
-  c_ppl->add_option("--numerics", ppl.numerics, "exact | official")->check(CLI::IsMember({"exact", "official"}))->capture_default_str();
+  add_numerics_option(c_ppl, ppl.numerics);
   c_ppl->add_flag("--json", ppl.json, "print the figures as JSON");
 
   AgentArgs agent;
