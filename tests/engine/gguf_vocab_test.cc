@@ -1,6 +1,9 @@
 // Tokenizer::from_vocab on the real DeepSeek-V3.2 vocab as llama.cpp's converter writes it
 // (tests/data/fixtures/gguf/tokenizer-deepseek-v32-vocab-only.gguf): it must tokenize like
 // the tokenizer.json it came from, except for the documented skip_special_tokens caveat.
+// The spec is read the engine's way (GgufFile + gguf_vocab_spec), which is why this test
+// lives with the engine's and not the tokenizer layer's (that layer does not link the GGUF
+// reader).
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -13,12 +16,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "gguf_meta.h"
-#include "real_tokenizer.h"
+#include "engine/model_tokenizer.h"
 #include "runtime/error.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/pre_presets.h"
+#include "tokenizer/real_tokenizer.h"
 #include "tokenizer/tokenizer.h"
+#include "weights/gguf.h"
 
 namespace dseek {
 namespace {
@@ -35,26 +39,13 @@ std::string gguf_path() {
   return p;
 }
 
-// What the engine does: copy the tokenizer.ggml.* keys into a VocabSpec.
-VocabSpec spec_from_gguf(const test::GgufMeta& m, const std::string& path) {
-  VocabSpec spec;
-  spec.source = path;
-  spec.model = m.strings.at("tokenizer.ggml.model");
-  spec.pre = m.strings.at("tokenizer.ggml.pre");
-  spec.tokens = m.string_arrays.at("tokenizer.ggml.tokens");
-  const auto& types = m.int_arrays.at("tokenizer.ggml.token_type");
-  spec.token_types.assign(types.begin(), types.end());
-  spec.merges = m.string_arrays.at("tokenizer.ggml.merges");
-  return spec;
-}
-
-const test::GgufMeta& gguf_meta() {
-  static const test::GgufMeta meta = test::read_gguf_meta(gguf_path());
-  return meta;
+const GgufFile& gguf_file() {
+  static const std::unique_ptr<GgufFile> f = GgufFile::open(gguf_path());
+  return *f;
 }
 
 const VocabSpec& real_spec() {
-  static const VocabSpec spec = spec_from_gguf(gguf_meta(), gguf_path());
+  static const VocabSpec spec = gguf_vocab_spec(gguf_file());
   return spec;
 }
 
@@ -63,7 +54,7 @@ const Tokenizer& gguf_tokenizer() {
   return tok;
 }
 
-int32_t gguf_bos() { return static_cast<int32_t>(gguf_meta().ints.at("tokenizer.ggml.bos_token_id")); }
+int32_t gguf_bos() { return static_cast<int32_t>(gguf_file().get_int("tokenizer.ggml.bos_token_id")); }
 
 // HF's 16 added tokens with special=false that the converter stores as CONTROL (fixtures
 // README, "Caveat"): <｜search▁begin｜>, <｜search▁end｜>, then <｜fim▁hole｜> through
@@ -348,7 +339,7 @@ TEST(GgufVocab, LoadTimeComparableToTokenizerJson) {
     auto t0 = clock::now();
     const Tokenizer h = Tokenizer::load(test::real_tokenizer_path());
     auto t1 = clock::now();
-    const VocabSpec spec = spec_from_gguf(test::read_gguf_meta(gguf_path()), gguf_path());
+    const VocabSpec spec = gguf_vocab_spec(*GgufFile::open(gguf_path()));
     auto t2 = clock::now();
     const Tokenizer g = Tokenizer::from_vocab(spec);
     auto t3 = clock::now();
