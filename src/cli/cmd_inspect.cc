@@ -28,7 +28,13 @@ std::string human(double bytes) {
 }  // namespace
 
 int cmd_inspect(const InspectArgs& a) {
-  auto model = Model::load(a.model_dir, Numerics::Exact);  // validates every tensor
+  auto ck_opened = Checkpoint::open(a.model_dir);
+  if (ck_opened->is_gguf()) {
+    size_t n = 0;
+    for (const auto& g : ck_opened->gguf_files()) n += g->tensors().size();
+    if (n == 0) return inspect_gguf_without_tensors(*ck_opened, a.json);  // a vocab-only GGUF
+  }
+  auto model = Model::from_checkpoint(std::move(ck_opened), Numerics::Exact);  // validates every tensor
   const ModelConfig& c = model->config();
   const Checkpoint& ck = model->checkpoint();
   std::map<std::string, std::pair<size_t, size_t>> by_dtype;  // dtype -> (tensors, bytes)
@@ -67,16 +73,7 @@ int cmd_inspect(const InspectArgs& a) {
   nlohmann::ordered_json j;
   j["dir"] = ck.dir();
   j["model_type"] = c.model_type;
-  j["config"] = {{"hidden_size", c.hidden_size}, {"num_hidden_layers", c.num_hidden_layers},
-                 {"num_attention_heads", c.num_attention_heads}, {"q_lora_rank", c.q_lora_rank},
-                 {"kv_lora_rank", c.kv_lora_rank}, {"qk_nope_head_dim", c.qk_nope_head_dim},
-                 {"qk_rope_head_dim", c.qk_rope_head_dim}, {"v_head_dim", c.v_head_dim},
-                 {"n_routed_experts", c.n_routed_experts}, {"num_experts_per_tok", c.num_experts_per_tok},
-                 {"n_shared_experts", c.n_shared_experts}, {"first_k_dense_replace", c.first_k_dense_replace},
-                 {"index_n_heads", c.index_n_heads}, {"index_head_dim", c.index_head_dim},
-                 {"index_topk", c.index_topk}, {"num_nextn_predict_layers", c.num_nextn_predict_layers},
-                 {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_position_embeddings},
-                 {"rope_yarn_factor", c.rope_factor}, {"scale_fmt", c.scale_fmt}};
+  j["config"] = inspect_config_json(c);
   j["tensors"] = ck.tensors().size();
   j["shards"] = ck.is_gguf() ? ck.gguf_files().size() : ck.files().size();
   for (const auto& [dt, e] : by_dtype) j["dtypes"][dt] = {{"tensors", e.first}, {"bytes", e.second}};
@@ -97,16 +94,7 @@ int cmd_inspect(const InspectArgs& a) {
     return 0;
   }
   std::printf("%s  (%s)\n", ck.dir().c_str(), c.model_type.c_str());
-  std::printf("  hidden %d, layers %d (%d dense), heads %d, q_lora %d, kv_lora %d, vocab %d\n", c.hidden_size,
-              c.num_hidden_layers, std::min(c.first_k_dense_replace, c.num_hidden_layers), c.num_attention_heads,
-              c.q_lora_rank, c.kv_lora_rank, c.vocab_size);
-  if (c.n_routed_experts)
-    std::printf("  MoE: %d routed experts (%d a token, %d groups / keep %d), %d shared, scale %.2f\n", c.n_routed_experts,
-                c.num_experts_per_tok, c.n_group, c.topk_group, c.n_shared_experts, c.routed_scaling_factor);
-  if (c.has_indexer)
-    std::printf("  DSA indexer: %d heads x %d, top-k %d\n", c.index_n_heads, c.index_head_dim, c.index_topk);
-  std::printf("  MTP layers: %d; context %d (YaRN factor %.0f)\n", c.num_nextn_predict_layers, c.max_position_embeddings,
-              c.rope_factor);
+  print_inspect_config(c);
   std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
               ck.tensors().size(), ck.is_gguf() ? ck.gguf_files().size() : ck.files().size());
   for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human(e.second).c_str());

@@ -1,6 +1,8 @@
 #include "cli/inspect_gguf.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <map>
 
 namespace dseek::cli {
@@ -13,6 +15,11 @@ std::string size_str(double b) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f %s", b, u[i]);
   return buf;
+}
+std::string chat_template_note(const GgufFile& f) {
+  return f.find_kv("tokenizer.chat_template")
+             ? "present, not executed: dseek formats prompts with its own DeepSeek-V3.2 encoder"
+             : "absent: dseek formats prompts with its own DeepSeek-V3.2 encoder";
 }
 }  // namespace
 
@@ -60,10 +67,9 @@ nlohmann::ordered_json gguf_plan(const Checkpoint& ck) {
   j["total_bytes"] = total;
   j["bits_per_weight"] = params > 0 ? 8.0 * total / params : 0.0;
   j["active_bytes_per_token"] = active;
-  j["chat_template"] = ck.gguf_files().front()->find_kv("tokenizer.chat_template")
-                           ? "present, not executed: dseek formats prompts with its own DeepSeek-V3.2 encoder"
-                           : "absent: dseek formats prompts with its own DeepSeek-V3.2 encoder";
+  j["chat_template"] = chat_template_note(*ck.gguf_files().front());
   j["unmapped_tensors"] = ck.unmapped_gguf_tensors();
+  j["tokenizer"] = gguf_tokenizer_summary(*ck.gguf_files().front());
   return j;
 }
 
@@ -80,9 +86,114 @@ void print_gguf_plan(const nlohmann::ordered_json& p) {
   std::printf("  a decoded token reads %s of weights (all but the routed experts and the MTP block, k/E of the\n"
               "  routed experts, one embedding row)\n",
               size_str(p["active_bytes_per_token"].get<double>()).c_str());
+  if (p.contains("tokenizer")) std::printf("%s\n", gguf_tokenizer_line(p["tokenizer"]).c_str());
   std::printf("chat template: %s\n", p["chat_template"].get<std::string>().c_str());
   if (!p["unmapped_tensors"].empty())
     std::printf("ignored GGUF tensors (no DeepSeek-V3.2 meaning): %zu\n", p["unmapped_tensors"].size());
+}
+
+nlohmann::ordered_json gguf_tokenizer_summary(const GgufFile& f) {
+  if (!f.find_kv("tokenizer.ggml.tokens")) return nullptr;
+  nlohmann::ordered_json j;
+  j["model"] = f.get_string("tokenizer.ggml.model", "");
+  j["pre"] = f.get_string("tokenizer.ggml.pre", "");
+  j["tokens"] = f.get_string_array("tokenizer.ggml.tokens").size();
+  // llama.cpp's llama_token_type.
+  static const char* const kTypes[] = {"undefined", "normal", "unknown", "control", "user_defined", "unused", "byte"};
+  nlohmann::ordered_json types = nlohmann::ordered_json::object();
+  if (f.find_kv("tokenizer.ggml.token_type")) {
+    std::map<int64_t, int64_t> n;
+    for (int64_t t : f.get_int_array("tokenizer.ggml.token_type")) ++n[t];
+    for (const auto& [t, count] : n)
+      types[t >= 0 && t < 7 ? kTypes[t] : "type " + std::to_string(t)] = count;
+  }
+  j["token_types"] = types;
+  j["merges"] = f.find_kv("tokenizer.ggml.merges") ? f.get_string_array("tokenizer.ggml.merges").size() : 0;
+  auto id = [&](const char* key) -> nlohmann::ordered_json {
+    if (!f.find_kv(key)) return nullptr;
+    return f.get_int(key);
+  };
+  j["bos_token_id"] = id("tokenizer.ggml.bos_token_id");
+  j["eos_token_id"] = id("tokenizer.ggml.eos_token_id");
+  j["padding_token_id"] = id("tokenizer.ggml.padding_token_id");
+  j["add_bos_token"] = f.get_bool("tokenizer.ggml.add_bos_token", false);
+  j["add_eos_token"] = f.get_bool("tokenizer.ggml.add_eos_token", false);
+  return j;
+}
+
+std::string gguf_tokenizer_line(const nlohmann::ordered_json& t) {
+  if (t.is_null()) return "tokenizer: none in the GGUF (tokenizer.ggml.tokens absent; a tokenizer.json beside it is used)";
+  std::string types;
+  for (const auto& [name, count] : t["token_types"].items()) {
+    std::string n = name;
+    std::replace(n.begin(), n.end(), '_', '-');
+    types += (types.empty() ? "" : ", ") + std::to_string(count.get<int64_t>()) + " " + n;
+  }
+  auto id = [&](const char* key) { return t[key].is_null() ? std::string("none") : std::to_string(t[key].get<int64_t>()); };
+  std::string s = "tokenizer: " + t["model"].get<std::string>() + " (pre " + t["pre"].get<std::string>() + "), " +
+                  std::to_string(t["tokens"].get<size_t>()) + " tokens" + (types.empty() ? "" : " (" + types + ")") + ", " +
+                  std::to_string(t["merges"].get<size_t>()) + " merges; BOS " + id("bos_token_id") + ", EOS " +
+                  id("eos_token_id") + ", pad " + id("padding_token_id") + "; adds BOS " +
+                  (t["add_bos_token"].get<bool>() ? "yes" : "no") + ", EOS " + (t["add_eos_token"].get<bool>() ? "yes" : "no");
+  return s;
+}
+
+nlohmann::ordered_json inspect_config_json(const ModelConfig& c) {
+  return {{"hidden_size", c.hidden_size}, {"num_hidden_layers", c.num_hidden_layers},
+          {"num_attention_heads", c.num_attention_heads}, {"q_lora_rank", c.q_lora_rank},
+          {"kv_lora_rank", c.kv_lora_rank}, {"qk_nope_head_dim", c.qk_nope_head_dim},
+          {"qk_rope_head_dim", c.qk_rope_head_dim}, {"v_head_dim", c.v_head_dim},
+          {"n_routed_experts", c.n_routed_experts}, {"num_experts_per_tok", c.num_experts_per_tok},
+          {"n_shared_experts", c.n_shared_experts}, {"first_k_dense_replace", c.first_k_dense_replace},
+          {"index_n_heads", c.index_n_heads}, {"index_head_dim", c.index_head_dim},
+          {"index_topk", c.index_topk}, {"num_nextn_predict_layers", c.num_nextn_predict_layers},
+          {"vocab_size", c.vocab_size}, {"max_position_embeddings", c.max_position_embeddings},
+          {"rope_yarn_factor", c.rope_factor}, {"scale_fmt", c.scale_fmt}};
+}
+
+void print_inspect_config(const ModelConfig& c) {
+  std::printf("  hidden %d, layers %d (%d dense), heads %d, q_lora %d, kv_lora %d, vocab %d\n", c.hidden_size,
+              c.num_hidden_layers, std::min(c.first_k_dense_replace, c.num_hidden_layers), c.num_attention_heads,
+              c.q_lora_rank, c.kv_lora_rank, c.vocab_size);
+  if (c.n_routed_experts)
+    std::printf("  MoE: %d routed experts (%d a token, %d groups / keep %d), %d shared, scale %.2f\n", c.n_routed_experts,
+                c.num_experts_per_tok, c.n_group, c.topk_group, c.n_shared_experts, c.routed_scaling_factor);
+  if (c.has_indexer)
+    std::printf("  DSA indexer: %d heads x %d, top-k %d\n", c.index_n_heads, c.index_head_dim, c.index_topk);
+  std::printf("  MTP layers: %d; context %d (YaRN factor %.0f)\n", c.num_nextn_predict_layers, c.max_position_embeddings,
+              c.rope_factor);
+}
+
+int inspect_gguf_without_tensors(const Checkpoint& ck, bool json) {
+  const ModelConfig& c = ck.config();
+  const GgufFile& head = *ck.gguf_files().front();
+  nlohmann::ordered_json j;
+  j["dir"] = ck.dir();
+  j["model_type"] = c.model_type;
+  j["config"] = inspect_config_json(c);
+  j["tensors"] = 0;
+  j["vocab_only"] = true;
+  j["shards"] = ck.gguf_files().size();
+  j["gguf"] = {{"format", "gguf"},
+               {"parts", ck.gguf_files().size()},
+               {"architecture", head.get_string("general.architecture", "")},
+               {"name", head.get_string("general.name", "")},
+               {"tokenizer", gguf_tokenizer_summary(head)},
+               {"chat_template", chat_template_note(head)}};
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  const std::string name = j["gguf"]["name"].get<std::string>();
+  const std::string label = j["gguf"]["architecture"].get<std::string>() + (name.empty() ? "" : " '" + name + "'");
+  std::printf("%s  (%s; GGUF %s, no tensors)\n", ck.dir().c_str(), c.model_type.c_str(), label.c_str());
+  std::printf("config from the metadata:\n");
+  print_inspect_config(c);
+  std::printf("%s\n", gguf_tokenizer_line(j["gguf"]["tokenizer"]).c_str());
+  std::printf("chat template: %s\n", j["gguf"]["chat_template"].get<std::string>().c_str());
+  std::printf("tensors: none (a vocab-only GGUF): `dseek tokenize -m` uses its tokenizer; running the model needs a "
+              "GGUF with the weights\n");
+  return 0;
 }
 
 }  // namespace dseek::cli

@@ -59,6 +59,94 @@ TEST(GgufCli, ScoreWithinTolerance) {
   }
 }
 
+TEST(GgufCli, InspectVocabOnlyGguf) {
+  const std::string v = vocab_only_gguf();
+  const RunResult r = run_dseek("inspect -m " + quote(v));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find(v + "  (deepseek_v32; GGUF deepseek32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hidden 7168, layers 61 (3 dense), heads 128, q_lora 1536, kv_lora 512, vocab 129280"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("tokenizer: gpt2 (pre deepseek-v3), 129280 tokens (127997 normal, 816 control, 2 user-defined, "
+                       "465 unused), 127741 merges; BOS 0, EOS 1, pad 1; adds BOS yes, EOS no"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("chat template: present"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tensors: none"), std::string::npos) << r.out;
+  const RunResult j = run_dseek("inspect --json -m " + quote(v));
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["tensors"], 0);
+  EXPECT_EQ(doc["vocab_only"], true);
+  EXPECT_EQ(doc["config"]["num_hidden_layers"], 61);
+  EXPECT_EQ(doc["gguf"]["tokenizer"]["tokens"], 129280);
+  EXPECT_EQ(doc["gguf"]["tokenizer"]["merges"], 127741);
+  EXPECT_EQ(doc["gguf"]["tokenizer"]["token_types"]["unused"], 465);
+  EXPECT_EQ(doc["gguf"]["tokenizer"]["eos_token_id"], 1);
+}
+
+TEST(GgufCli, InspectOfAModelGgufShowsItsTokenizer) {
+  const RunResult r = run_dseek("inspect -m " + quote(gguf_fixture("gguf-v32-Q8_0.gguf")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("tokenizer: gpt2 (pre deepseek-v3), 512 tokens ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("253 merges; BOS 0, EOS 1, pad 1"), std::string::npos) << r.out;
+}
+
+// A tokenizer.json of another model beside a GGUF: a warning naming both files, and the
+// GGUF's own tokenizer (the same ids as without the tokenizer.json).
+TEST(GgufCli, TokenizerJsonOfAnotherModelBesideAGguf) {
+  TempDir t;
+  const std::string text = "Hello, world! 12345 code();";
+  std::ofstream(t.path("t.txt")) << text;
+  fs::create_directories(t.path("m"));
+  const std::string g = t.path("m") + "/model.gguf";
+  fs::create_symlink(gguf_fixture("gguf-v32-Q8_0.gguf"), g);
+  fs::create_symlink(repo_dir() + "/models/nano-agent/tokenizer.json", t.path("m") + "/tokenizer.json");
+  const RunResult mixed = run_dseek("tokenize -m " + quote(g) + " --text-file " + quote(t.path("t.txt")));
+  const RunResult own = run_dseek("tokenize -m " + quote(gguf_fixture("gguf-v32-Q8_0.gguf")) + " --text-file " +
+                                  quote(t.path("t.txt")));
+  ASSERT_EQ(mixed.status, 0) << mixed.err;
+  ASSERT_EQ(own.status, 0) << own.err;
+  EXPECT_EQ(mixed.out, own.out);
+  EXPECT_EQ(mixed.err.rfind("dseek: warning: " + t.path("m") + "/tokenizer.json does not match the vocabulary of " + g, 0),
+            0u)
+      << mixed.err;
+  EXPECT_EQ(std::count(mixed.err.begin(), mixed.err.end(), '\n'), 1) << mixed.err;
+}
+
+// A GGUF that lacks a tensor the model needs, or a metadata key whose default would change the
+// output: one error line naming the file, the GGUF name and what it stands for.
+TEST(GgufCli, MissingTensorAndMissingKeyNameTheFile) {
+  TempDir t;
+  auto src = GgufFile::open(gguf_fixture("gguf-v32-Q8_0.gguf"));
+  const std::string holes = t.path("holes.gguf");
+  {
+    GgufWriter w(holes);
+    for (const auto& [k, v] : src->metadata()) w.set(k, v);
+    std::vector<std::string> names;
+    for (const auto& n : src->tensor_order())
+      if (n != "blk.0.ffn_gate.weight") names.push_back(n);
+    for (const auto& n : names) w.add_tensor(n, src->find(n)->dtype, src->find(n)->shape);
+    w.write_header();
+    for (const auto& n : names) w.write_tensor(n, src->find(n)->data, src->find(n)->nbytes);
+    w.finish();
+  }
+  RunResult r = run_dseek("inspect -m " + quote(holes));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "dseek: error: " + holes +
+                       ": missing tensor 'blk.0.ffn_gate.weight' (Hugging Face name 'model.layers.0.mlp.gate_proj.weight')\n");
+  const std::string no_scale = t.path("no-scale.gguf");
+  rewrite_gguf(*src, no_scale, {}, {"deepseek32.expert_weights_scale"});
+  r = run_dseek("inspect -m " + quote(no_scale));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("dseek: error: " + no_scale + ": missing metadata key 'deepseek32.expert_weights_scale' "
+                        "(routed_scaling_factor in the model's config.json)", 0),
+            0u)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 class MalformedGguf : public ::testing::Test {
  protected:
   TempDir t_;
