@@ -10,7 +10,7 @@ namespace dseek {
 
 
 LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
-    : model_(Model::load(dir, numerics)), tok_(load_model_tokenizer(dir)) {}
+    : model_(Model::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(model_->checkpoint().fingerprint()) {}
 
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                                  const std::function<void(const std::string&)>& on_text, SequenceCache* session) const {

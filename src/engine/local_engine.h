@@ -31,6 +31,9 @@ class LocalEngine {
 
   const Model& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return tok_; }
+  // Checkpoint::fingerprint() of the loaded weights, computed once: what a saved session
+  // (`chat --session`) records and must match before its KV cache is restored.
+  const std::string& model_fingerprint() const { return fingerprint_; }
 
   // Renders `request` (an OpenAI-style body: messages, tools, response_format) with
   // chat::render_request, generates until EOS or opt.max_tokens, parses the completion.
@@ -45,6 +48,7 @@ class LocalEngine {
  private:
   std::unique_ptr<Model> model_;
   Tokenizer tok_;
+  std::string fingerprint_;
 };
 
 // Thinking mode requested by a body: DeepSeek's `thinking: {"type": "enabled"}` or

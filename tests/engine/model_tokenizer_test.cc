@@ -3,6 +3,7 @@
 // warning names both files.
 #include <gtest/gtest.h>
 
+#include "engine/local_engine.h"
 #include "engine/model_tokenizer.h"
 #include "tokenizer/real_tokenizer.h"
 #include "weights/gguf_test_util.h"
@@ -108,6 +109,15 @@ TEST(ModelTokenizer, GgufWithoutTokenizerKeysUsesTheTokenizerJson) {
 TEST(ModelTokenizer, SplitSetReadsPartOne) {
   const Tokenizer tok = load_model_tokenizer(gguf_fixture("gguf-v32-Q2_K-00002-of-00002.gguf"));
   EXPECT_EQ(tok.vocab_size(), 512u);
+}
+
+// The identity a saved session is checked against: the loaded checkpoint's fingerprint.
+TEST(LocalEngine, KnowsItsModelFingerprint) {
+  const LocalEngine nano(repo_dir() + "/models/nano-agent", Numerics::Exact);
+  EXPECT_EQ(nano.model_fingerprint(), Checkpoint::open(repo_dir() + "/models/nano-agent")->fingerprint());
+  const LocalEngine q4(gguf_fixture("gguf-v32-Q4_K_M.gguf"), Numerics::Exact);
+  EXPECT_EQ(q4.model_fingerprint(), Checkpoint::open(gguf_fixture("gguf-v32-Q4_K_M.gguf"))->fingerprint());
+  EXPECT_NE(nano.model_fingerprint(), q4.model_fingerprint());
 }
 
 }  // namespace
