@@ -98,7 +98,7 @@ int cmd_chat(const RunArgs& a) {
   const bool tty = isatty(0);
   if (!a.session.empty() && std::filesystem::exists(a.session)) {
     std::string meta;
-    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta);
+    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta, engine.model_fingerprint());
     try {
       body = chat::Json::parse(meta);
     } catch (const std::exception& e) {
@@ -111,7 +111,7 @@ int cmd_chat(const RunArgs& a) {
                 << a.session << "\n";
   }
   auto save = [&] {
-    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump());
+    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump(), engine.model_fingerprint());
   };
   if (tty) std::cerr << "dseek chat — " << a.model_dir << " (/exit to quit, /reset to clear history)\n";
   std::string line;

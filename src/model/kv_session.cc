@@ -14,7 +14,8 @@ std::string shape_key(const ModelConfig& c) {
 }
 }  // namespace
 
-void save_sequence_cache(const std::string& path, const SequenceCache& cache, const std::string& user_metadata) {
+void save_sequence_cache(const std::string& path, const SequenceCache& cache, const std::string& user_metadata,
+                         const std::string& model_fingerprint) {
   const ModelConfig& c = cache.pool().config();
   const int64_t n = cache.length, L = c.num_hidden_layers, C = c.kv_lora_rank, R = c.qk_rope_head_dim,
                 D = c.has_indexer ? c.index_head_dim : 0;
@@ -41,14 +42,28 @@ void save_sequence_cache(const std::string& path, const SequenceCache& cache, co
         for (int64_t d = 0; d < D; ++d) kd[p * D + d] = hs[d * n + p];
     }
   }
-  write_safetensors(path, {toks, lat, ik}, {{"format", "dseek-kv-session-1"}, {"shape", shape_key(c)}, {"user", user_metadata}});
+  write_safetensors(path, {toks, lat, ik},
+                    {{"format", "dseek-kv-session-1"},
+                     {"shape", shape_key(c)},
+                     {"model", model_fingerprint},
+                     {"user", user_metadata}});
 }
 
-SequenceCache load_sequence_cache(const std::string& path, std::shared_ptr<KvPool> pool, std::string* user_metadata) {
+SequenceCache load_sequence_cache(const std::string& path, std::shared_ptr<KvPool> pool, std::string* user_metadata,
+                                  const std::string& model_fingerprint) {
   auto f = SafetensorsFile::open(path);
   const ModelConfig& c = pool->config();
   auto meta = f->metadata();
   if (meta["format"] != "dseek-kv-session-1") throw Error(path + ": not a dseek session file");
+  // The model check comes before the shape check: a cache filled by other weights of the same
+  // shape would load cleanly and silently continue the conversation with wrong attention state.
+  auto model = meta.find("model");
+  if (model == meta.end() || model->second.empty())
+    throw Error(path + ": records no model fingerprint (saved by an older dseek), this model is " + model_fingerprint +
+                "; start a new session");
+  if (model->second != model_fingerprint)
+    throw Error(path + ": saved with another model (" + model->second + "), this model is " + model_fingerprint +
+                "; start a new session or load the model it was saved with");
   if (meta["shape"] != shape_key(c))
     throw Error(path + ": saved for a model of shape " + meta["shape"] + ", this model is " + shape_key(c));
   const TensorView& toks = f->get("tokens");
