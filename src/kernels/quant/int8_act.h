@@ -7,14 +7,18 @@
 // d = 1 / s (q = 0 and d = 0 for an all-zero block), plus the sums of q per 16 columns (the
 // K-quants' minimum and offset terms).
 //
-// A weight row's product with a Q8 row is defined as (int8_dot_ref, the scalar definition):
-// per 256-column block b, in block order, integer sub-block sums — exact int32 — then
-//   v_b = fma(d_w, float(isum), -(dmin_w * float(imin)))        (Q2_K, Q4_K)
-//   v_b = d_w * float(isum)                                     (Q6_K)
-//   v_b = (d_w / 8) * float(isum)                               (IQ2_XXS: (0.5 + s) / 4 = (2s + 1) / 8)
-//   acc = fma(d_x, v_b, acc)
-// Every SIMD target computes exactly this (the integer parts are exact and the float steps
-// are the same), so the result does not depend on the CPU, the batch or the thread split.
+// A weight row's product with a Q8 row is defined (int8_dot_ref, the scalar definition) with
+// the lanes of the AVX-512 kernel, so that every target computes the same floats: per
+// 256-column block b, exact int32 lanes
+//   a[l] = sum over e = 64 p + 4 l + i (p, i < 4) of scale(e) * code(e) * q(e), l < 16
+//          (code: the unsigned stored code; IQ2_XXS moves its signs onto q; Q6_K subtracts
+//          32 * (scale * bsum) of groups 2 l, 2 l + 1 from lanes l < 8)
+//   m[l] = min-weighted sums of q of groups 2 l, 2 l + 1 (Q2_K, Q4_K), l < 8
+// then fp32 lanes F[l] = fma(float(a[l]), s_a * d_x, F[l]) and G[l] = fma(float(m[l]),
+// s_m * d_x, G[l]) (s_a = d, or d / 8 for IQ2_XXS; s_m = dmin), and at the row's end
+// y = fold(F) - fold(G), fold adding lanes l + h to l for h = n/2, ..., 1.
+// Every SIMD target computes exactly this, so the result does not depend on the CPU, the
+// batch or the thread split.
 // Types without an int8 kernel (Q8_0 and the 32-element types, FP8, BF16, ...) keep the exact
 // fp32 path in this mode.
 #pragma once

@@ -1,6 +1,6 @@
 // Scalar definition of the int8 numerics mode (int8_act.h): activation quantisation and the
-// product of a block-type weight row with an int8 activation row. The SIMD kernels
-// (int8_gemm_hwy.cc) give exactly these floats.
+// product of a block-type weight row with an int8 activation row, with the 16 + 8 lanes the
+// definition names. The SIMD kernels (int8_gemm_hwy.cc) give exactly these floats.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -15,75 +15,85 @@ namespace {
 
 using namespace quant;
 
-// Q4_K: 8 groups of 32; group j's 4-bit codes are the low (j even) or high (j odd) nibbles of
-// qs[32 (j / 2) ...].
-float q4_k(const uint8_t* b, const Q8Block& x) {
-  const uint8_t* qs = b + 16;
-  int32_t isum = 0, imin = 0;
-  for (int j = 0; j < 8; ++j) {
-    uint8_t sc, m;
-    scale_min_k4(j, b + 4, &sc, &m);
-    int32_t s = 0;
-    for (int l = 0; l < 32; ++l) s += ((qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF) * x.q[32 * j + l];
-    isum += sc * s;
-    imin += m * (x.bsum[2 * j] + x.bsum[2 * j + 1]);
+// A block's integer lanes and its float scales (before the activation's d).
+struct Lanes {
+  int32_t a[16] = {};
+  int32_t m[8] = {};
+  float sa = 0.0f, sm = 0.0f;
+};
+
+// Adds code * scale * x over element e = 64 p + 4 l + i to lane l.
+template <typename CodeScale>
+void fill_a(const Q8Block& x, Lanes& o, CodeScale cs) {
+  for (int e = 0; e < 256; ++e) {
+    int code, scale, xv = x.q[e];
+    cs(e, &code, &scale, &xv);
+    o.a[(e % 64) / 4] += scale * code * xv;
   }
-  return std::fma(load_f16(b), static_cast<float>(isum), -(load_f16(b + 2) * static_cast<float>(imin)));
 }
 
-// Q2_K: element 128 h + 32 k + l has code (qs[32 h + l] >> 2 k) & 3; group j = element / 16
-// has scale scales[j] & 15 and min scales[j] >> 4.
-float q2_k(const uint8_t* b, const Q8Block& x) {
-  const uint8_t* qs = b + 16;
-  int32_t isum = 0, imin = 0;
-  for (int j = 0; j < 16; ++j) {
-    const int h = j / 8, k = (j % 8) / 2, l0 = 16 * (j % 2);
-    int32_t s = 0;
-    for (int l = l0; l < l0 + 16; ++l) s += ((qs[32 * h + l] >> (2 * k)) & 3) * x.q[16 * j + l - l0];
-    isum += (b[j] & 0xF) * s;
-    imin += (b[j] >> 4) * x.bsum[j];
-  }
-  return std::fma(load_f16(b + off::kQ2K_d), static_cast<float>(isum),
-                  -(load_f16(b + off::kQ2K_dmin) * static_cast<float>(imin)));
+// Q4_K: group j = e / 32 (scale sc_j, min m_j); its codes are the low (j even) or high (j odd)
+// nibbles of qs[32 (j / 2) ...].
+void q4_k(const uint8_t* b, const Q8Block& x, Lanes& o) {
+  uint8_t sc[8], m[8];
+  for (int j = 0; j < 8; ++j) scale_min_k4(j, b + 4, &sc[j], &m[j]);
+  fill_a(x, o, [&](int e, int* code, int* scale, int*) {
+    const int j = e / 32;
+    *code = (b[16 + 32 * (j / 2) + e % 32] >> (4 * (j % 2))) & 0xF;
+    *scale = sc[j];
+  });
+  for (int j = 0; j < 8; ++j) o.m[j] = m[j] * (x.bsum[2 * j] + x.bsum[2 * j + 1]);
+  o.sa = load_f16(b);
+  o.sm = load_f16(b + 2);
 }
 
-// Q6_K: element 128 h + 32 k + l has code (low nibble of ql[64 h + l + 32 (k & 1)] shifted by
-// 4 (k >> 1)) | ((qh[32 h + l] >> 2 k) & 3) << 4, value d * sc[element / 16] * (code - 32).
-float q6_k(const uint8_t* b, const Q8Block& x) {
-  const uint8_t *ql = b, *qh = b + off::kQ6K_qh;
+// Q2_K: element e = 128 h + 32 k + l has code (qs[32 h + l] >> 2 k) & 3; group e / 16 has
+// scale scales[g] & 15 and min scales[g] >> 4.
+void q2_k(const uint8_t* b, const Q8Block& x, Lanes& o) {
+  fill_a(x, o, [&](int e, int* code, int* scale, int*) {
+    *code = (b[16 + 32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+    *scale = b[e / 16] & 0xF;
+  });
+  for (int i = 0; i < 8; ++i) o.m[i] = (b[2 * i] >> 4) * x.bsum[2 * i] + (b[2 * i + 1] >> 4) * x.bsum[2 * i + 1];
+  o.sa = load_f16(b + off::kQ2K_d);
+  o.sm = load_f16(b + off::kQ2K_dmin);
+}
+
+// Q6_K: element e = 128 h + 32 k + l has code (low nibble of ql[64 h + l + 32 (k & 1)] shifted
+// by 4 (k >> 1)) | ((qh[32 h + l] >> 2 k) & 3) << 4 (0..63, value code - 32) and the int8
+// scale of group e / 16. The offset's 32 * sum(scale * x) goes into lanes 0-7, pairwise.
+void q6_k(const uint8_t* b, const Q8Block& x, Lanes& o) {
   const int8_t* sc = reinterpret_cast<const int8_t*>(b + off::kQ6K_scales);
-  int32_t isum = 0;
-  for (int j = 0; j < 16; ++j) {
-    const int h = j / 8, k = (j % 8) / 2, l0 = 16 * (j % 2);
-    int32_t s = 0;
-    for (int l = l0; l < l0 + 16; ++l) {
-      const int lo = (ql[64 * h + l + 32 * (k & 1)] >> (4 * (k >> 1))) & 0xF;
-      const int hi = (qh[32 * h + l] >> (2 * k)) & 3;
-      s += (lo | hi << 4) * x.q[16 * j + l - l0];
-    }
-    isum += sc[j] * (s - 32 * x.bsum[j]);
-  }
-  return load_f16(b + off::kQ6K_d) * static_cast<float>(isum);
+  fill_a(x, o, [&](int e, int* code, int* scale, int*) {
+    const int h = e / 128, k = (e % 128) / 32, l = e % 32;
+    const int lo = (b[64 * h + l + 32 * (k & 1)] >> (4 * (k >> 1))) & 0xF;
+    const int hi = (b[off::kQ6K_qh + 32 * h + l] >> (2 * k)) & 3;
+    *code = lo | hi << 4;
+    *scale = sc[e / 16];
+  });
+  for (int i = 0; i < 8; ++i) o.a[i] -= 32 * (sc[2 * i] * x.bsum[2 * i] + sc[2 * i + 1] * x.bsum[2 * i + 1]);
+  o.sa = load_f16(b + off::kQ6K_d);
 }
 
-// IQ2_XXS: group j's 8 bytes: 4 grid indices, then 4 x 7 sign bits and the 4-bit scale s.
-float iq2_xxs(const uint8_t* b, const Q8Block& x) {
+// IQ2_XXS: group j = e / 32 has 8 bytes: 4 grid indices, then 4 x 7 sign bits and the 4-bit
+// scale s (weight (2 s + 1) / 8 * d * grid, sign moved onto x).
+void iq2_xxs(const uint8_t* b, const Q8Block& x, Lanes& o) {
   const uint8_t* qs = b + 2;
-  int32_t isum = 0;
-  for (int j = 0; j < 8; ++j) {
+  fill_a(x, o, [&](int e, int* code, int* scale, int* xv) {
+    const int j = e / 32, g = (e % 32) / 8, i = e % 8;
     const uint32_t aux1 = load_u32(qs + 8 * j + 4);
-    int32_t s = 0;
-    for (int g = 0; g < 4; ++g) {
-      const uint64_t grid = iq2xxs_grid[qs[8 * j + g]];
-      const uint8_t signs = ksigns_iq2xs[(aux1 >> (7 * g)) & 127];
-      for (int i = 0; i < 8; ++i) {
-        const int w = static_cast<int>((grid >> (8 * i)) & 0xFF);
-        s += ((signs >> i) & 1 ? -w : w) * x.q[32 * j + 8 * g + i];
-      }
-    }
-    isum += static_cast<int32_t>(2 * (aux1 >> 28) + 1) * s;
-  }
-  return (0.125f * load_f16(b)) * static_cast<float>(isum);
+    *code = static_cast<int>((iq2xxs_grid[qs[8 * j + g]] >> (8 * i)) & 0xFF);
+    *scale = static_cast<int>(2 * (aux1 >> 28) + 1);
+    if ((ksigns_iq2xs[(aux1 >> (7 * g)) & 127] >> i) & 1) *xv = -*xv;
+  });
+  o.sa = 0.125f * load_f16(b);
+}
+
+// Lanes l and l + h summed for h = n / 2, ..., 1: lane 0 holds the total.
+float fold(float* v, int n) {
+  for (int h = n / 2; h >= 1; h /= 2)
+    for (int l = 0; l < h; ++l) v[l] += v[l + h];
+  return v[0];
 }
 
 }  // namespace
@@ -113,7 +123,7 @@ void quantize_act_q8_ref(const float* x, int64_t K, Q8Block* out) {
 }
 
 float int8_dot_ref(DType t, const uint8_t* row, const Q8Block* x, int64_t nb) {
-  float (*f)(const uint8_t*, const Q8Block&) = nullptr;
+  void (*f)(const uint8_t*, const Q8Block&, Lanes&) = nullptr;
   switch (t) {
     case DType::Q2_K: f = q2_k; break;
     case DType::Q4_K: f = q4_k; break;
@@ -122,9 +132,15 @@ float int8_dot_ref(DType t, const uint8_t* row, const Q8Block* x, int64_t nb) {
     default: throw Error("int8 numerics: no int8 kernel for " + std::string(dtype_name(t)));
   }
   const int64_t bb = static_cast<int64_t>(dtype_block_bytes(t));
-  float acc = 0.0f;
-  for (int64_t b = 0; b < nb; ++b) acc = std::fma(x[b].d, f(row + b * bb, x[b]), acc);
-  return acc;
+  float F[16] = {}, G[8] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    Lanes o;
+    f(row + b * bb, x[b], o);
+    const float sa = o.sa * x[b].d, sm = o.sm * x[b].d;
+    for (int l = 0; l < 16; ++l) F[l] = std::fma(static_cast<float>(o.a[l]), sa, F[l]);
+    for (int l = 0; l < 8; ++l) G[l] = std::fma(static_cast<float>(o.m[l]), sm, G[l]);
+  }
+  return fold(F, 16) - fold(G, 8);
 }
 
 }  // namespace dseek

@@ -1,12 +1,14 @@
 // SIMD kernels of the int8 numerics mode (int8_act.h): a block-type weight row times int8
-// activation rows, integer dot products per sub-block, the float steps of int8_dot_ref.
+// activation rows, the lanes and float steps int8_dot_ref defines.
 //
 // AVX-512BW (Highway targets AVX3 and AVX3_DL): per 64 weights one vector of unsigned codes,
 // then per token vpmaddubsw (code x int8 activation, pairs summed to int16 — no type here can
-// saturate: |code| * 127 * 2 < 2^15) and vpmaddwd by the sub-block scales into int32 lanes
-// (AVX3_DL: VNNI vpdpwssd does both in one). IQ2_XXS signs are applied to the activations
-// (masked negate), its grid points gathered. Each block's lanes are summed exactly in int32.
-// Other targets compute int8_dot_ref row by row (the same floats, slower).
+// saturate: |code| * 127 * 2 < 2^15) and vpmaddwd by the sub-block scales (spread to the lanes
+// by an in-lane vpshufb) into int32 lanes (AVX3_DL: VNNI vpdpwssd does both in one). IQ2_XXS
+// signs are applied to the activations (masked negate); its grid points come from register
+// lookups (AVX3_DL) or gathers. Each block's int32 lanes go into fp32 lanes with one FMA —
+// no horizontal sum until the row's end. Other targets compute int8_dot_ref row by row (the
+// same floats, slower).
 #ifndef HWY_WANT_AVX3_DL
 #define HWY_WANT_AVX3_DL  // the VNNI target; detected at run time like the others
 #endif
@@ -37,7 +39,7 @@ namespace HWY_NAMESPACE {
 #define DSEEK_INT8_SIMD 1
 using namespace quant;
 
-constexpr int64_t kAhead = 4096;  // bytes a row's stream is prefetched ahead (~ latency x bandwidth)
+constexpr int64_t kAhead = 8192;  // bytes a row's stream is prefetched ahead (~ latency x bandwidth)
 
 // acc + pairwise products of int16 lanes (vpmaddwd + add; VNNI: one vpdpwssd).
 HWY_INLINE __m512i MaddAcc(__m512i acc, __m512i p, __m512i s) {
@@ -48,41 +50,12 @@ HWY_INLINE __m512i MaddAcc(__m512i acc, __m512i p, __m512i s) {
 #endif
 }
 
-// A block's integer sums for one token, not yet reduced: the lanes of a sum to isum, those
-// of m to imin (Q2_K, Q4_K) or to the offset sum corr (Q6_K; isum - 32 corr); m is zero for
-// IQ2_XXS.
+// A block's integer lanes for one token (int8_act.h's a and m; m is zero where the type has
+// no minimum, and Q6_K's offset is already in a).
 struct BlockInts {
   __m512i a;
   __m256i m;
 };
-
-// Two blocks' exact sums: [A0, M0, A1, M1].
-HWY_INLINE __m128i Reduce4(const BlockInts& b0, const BlockInts& b1) {
-  const __m256i a0 = _mm256_add_epi32(_mm512_castsi512_si256(b0.a), _mm512_extracti64x4_epi64(b0.a, 1));
-  const __m256i a1 = _mm256_add_epi32(_mm512_castsi512_si256(b1.a), _mm512_extracti64x4_epi64(b1.a, 1));
-  const __m256i h0 = _mm256_hadd_epi32(a0, b0.m);  // a01 a23 m01 m23 | a45 a67 m45 m67
-  const __m256i h1 = _mm256_hadd_epi32(a1, b1.m);
-  const __m256i h = _mm256_hadd_epi32(h0, h1);     // A0 M0 A1 M1 (halves of each)
-  return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-}
-
-// The two blocks' v_b (lanes 0 and 2) from [A0, M0, A1, M1], as int8_dot_ref computes them;
-// f16 holds the blocks' fp16 scales: (d0, dmin0, d1, dmin1) or (d0, -, d1, -).
-template <DType kType>
-HWY_INLINE __m128 Finish2(__m128i s, __m128i f16) {
-  const __m128 dd = _mm_cvtph_ps(f16);
-  if constexpr (kType == DType::Q4_K || kType == DType::Q2_K) {
-    const __m128 f = _mm_cvtepi32_ps(s);
-    const __m128 t = _mm_movehdup_ps(_mm_mul_ps(f, dd));  // dmin * M at lanes 0, 2
-    return _mm_fmsub_ps(dd, f, t);                         // fma(d, A, -(dmin * M))
-  } else if constexpr (kType == DType::Q6_K) {
-    const __m128i r = _mm_sub_epi32(s, _mm_slli_epi32(_mm_shuffle_epi32(s, 0xF5), 5));  // A - 32 M
-    return _mm_mul_ps(dd, _mm_cvtepi32_ps(r));
-  } else {  // IQ2_XXS: (d / 8) * A
-    return _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(0.125f), dd), _mm_cvtepi32_ps(s));
-  }
-}
-
 
 // vpshufb indices: int16 word 2 p of a 128-bit lane in the low 256 bits, word 2 p + 1 in the
 // high 256 bits.
@@ -192,7 +165,9 @@ HWY_INLINE void Q6KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* o
   }
   for (int t = 0; t < TT; ++t) {
     const __m256i c = _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(x[t]->bsum)), sc);
-    out[t] = {_mm512_add_epi32(acc[t][0], acc[t][1]), c};
+    const __m512i c32 = _mm512_castsi256_si512(_mm256_slli_epi32(c, 5));  // lanes 8-15: undefined
+    const __m512i a = _mm512_add_epi32(acc[t][0], acc[t][1]);
+    out[t] = {_mm512_mask_sub_epi32(a, 0x00FF, a, c32), _mm256_setzero_si256()};
   }
 }
 
@@ -228,7 +203,7 @@ HWY_INLINE void Iq2SignMasks(const uint8_t* qs, __m512i words, uint64_t* masks) 
 // is one of 8, 25, 43, so a point is a 16-bit code (2 bits an element), the 256 codes 8
 // vectors; a step's 8 codes are looked up (vpermi2w, by index bits 0-5, then selected by bits
 // 6, 7), spread to one code a qword, and each element's 2 bits picked (vpmultishiftqb) and
-// mapped to its byte (vpshufb).
+// mapped to its byte (vpermb).
 struct Iq2Grid {
   __m512i codes[8];
 };
@@ -256,7 +231,9 @@ struct Iq2Idx {
   alignas(64) int8_t compact[64];
   alignas(64) int16_t spread[4][32];  // step p: qword q takes code 8 p + q
   alignas(64) int8_t sel[64];         // bits 2 i of each qword to byte i
-  constexpr Iq2Idx() : compact{}, spread{}, sel{} {
+  alignas(64) int8_t levels[64];      // 8, 25, 43 by the low 2 bits
+  constexpr Iq2Idx() : compact{}, spread{}, sel{}, levels{} {
+    for (int k = 0; k < 64; ++k) levels[k] = static_cast<int8_t>(k % 4 == 0 ? 8 : k % 4 == 1 ? 25 : 43);
     for (int k = 0; k < 64; ++k) compact[k] = static_cast<int8_t>(k < 32 ? 8 * (k / 4) + k % 4 : 0);
     for (int p = 0; p < 4; ++p)
       for (int l = 0; l < 32; ++l) spread[p][l] = static_cast<int16_t>(8 * p + l / 4);
@@ -289,7 +266,8 @@ HWY_INLINE void Iq2XxsBlock(const uint8_t* b, const Q8Block* const* x, BlockInts
   const __mmask32 b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(128));
   const __m512i codes = _mm512_mask_blend_epi16(b7, _mm512_mask_blend_epi16(b6, c0, c1), _mm512_mask_blend_epi16(b6, c2, c3));
   const __m512i sel = _mm512_load_si512(kIq2Idx.sel);
-  const __m512i levels = _mm512_broadcast_i32x4(_mm_setr_epi8(8, 25, 43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+  // Level of a code by its low 2 bits (vpermb reads 6 index bits: the rest need no masking).
+  const __m512i levels = _mm512_load_si512(kIq2Idx.levels);
 #else
   (void)grid;
   const long long* points = reinterpret_cast<const long long*>(iq2xxs_grid);
@@ -299,8 +277,7 @@ HWY_INLINE void Iq2XxsBlock(const uint8_t* b, const Q8Block* const* x, BlockInts
   for (int p = 0; p < 4; ++p) {
 #if HWY_TARGET == HWY_AVX3_DL
     const __m512i cp = _mm512_permutexvar_epi16(_mm512_load_si512(kIq2Idx.spread[p]), codes);
-    const __m512i q = _mm512_shuffle_epi8(levels, _mm512_and_si512(_mm512_multishift_epi64_epi8(sel, cp),
-                                                                    _mm512_set1_epi8(3)));
+    const __m512i q = _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(sel, cp), levels);
 #else
     const uint64_t i0 = load_u32(qs + 16 * p), i1 = load_u32(qs + 16 * p + 8);
     const __m512i gi = _mm512_cvtepu8_epi64(_mm_cvtsi64_si128(static_cast<int64_t>(i0 | i1 << 32)));
@@ -327,46 +304,64 @@ HWY_INLINE void BlockDot(const uint8_t* b, const Q8Block* const* x, BlockInts* o
 
 template <DType kType>
 constexpr int64_t kBlockBytes = kType == DType::Q4_K ? 144 : kType == DType::Q2_K ? 84 : kType == DType::Q6_K ? 210 : 66;
-// Offset of a block's fp16 scale(s) d (, dmin).
-template <DType kType>
-constexpr int64_t kScaleAt = kType == DType::Q2_K ? off::kQ2K_d : kType == DType::Q6_K ? off::kQ6K_d : 0;
 
-// One weight row with TT tokens: y[t * ys] = int8_dot_ref(row, x[t]). Blocks two at a time
-// (one reduction for both); an odd last block is paired with zeros.
+// A block's s_a, s_m (int8_act.h).
+template <DType kType>
+HWY_INLINE void BlockScales(const uint8_t* b, float* sa, float* sm) {
+  if constexpr (kType == DType::Q4_K) {
+    *sa = _cvtsh_ss(load_u16(b));
+    *sm = _cvtsh_ss(load_u16(b + 2));
+  } else if constexpr (kType == DType::Q2_K) {
+    *sa = _cvtsh_ss(load_u16(b + off::kQ2K_d));
+    *sm = _cvtsh_ss(load_u16(b + off::kQ2K_dmin));
+  } else if constexpr (kType == DType::Q6_K) {
+    *sa = _cvtsh_ss(load_u16(b + off::kQ6K_d));
+    *sm = 0.0f;
+  } else {
+    *sa = 0.125f * _cvtsh_ss(load_u16(b));
+    *sm = 0.0f;
+  }
+}
+
+// fold() of int8_dot_ref: 16 (8) lanes halved down to one, low half plus high half each time.
+HWY_INLINE float Fold8(__m256 v) {
+  __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+HWY_INLINE float Fold16(__m512 v) {
+  return Fold8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
+}
+
+// One weight row with TT tokens: y[t * ys] = int8_dot_ref(row, x[t]).
 template <DType kType, int TT>
 HWY_NOINLINE void RowDot(const uint8_t* row, int64_t nb, const Q8Block* const* x, float* y, int64_t ys) {
   constexpr int64_t BB = kBlockBytes<kType>;
-  float acc[TT] = {};
+  constexpr bool kMin = kType == DType::Q4_K || kType == DType::Q2_K;
+  __m512 F[TT];
+  __m256 G[TT];
+  for (int t = 0; t < TT; ++t) {
+    F[t] = _mm512_setzero_ps();
+    G[t] = _mm256_setzero_ps();
+  }
   const Q8Block* xb[TT];
   Iq2Grid grid;
   if constexpr (kType == DType::IQ2_XXS) grid = LoadIq2Grid();
-  for (int64_t b = 0; b < nb; b += 2) {
-    const uint8_t* b0 = row + b * BB;
-    for (int64_t l = 0; l < 2 * BB; l += 64) hwy::Prefetch(b0 + kAhead + l);
-    BlockInts i0[TT], i1[TT];
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = row + b * BB;
+    for (int64_t l = 0; l < BB; l += 64) hwy::Prefetch(blk + kAhead + l);
+    BlockInts in[TT];
     for (int t = 0; t < TT; ++t) xb[t] = x[t] + b;
-    BlockDot<kType, TT>(b0, xb, i0, grid);
-    const bool two = b + 1 < nb;
-    if (two) {
-      for (int t = 0; t < TT; ++t) xb[t] = x[t] + b + 1;
-      BlockDot<kType, TT>(b0 + BB, xb, i1, grid);
-    } else {
-      for (int t = 0; t < TT; ++t) i1[t] = {_mm512_setzero_si512(), _mm256_setzero_si256()};
-    }
-    // (Q6_K's d is its block's last 2 bytes: not read as 4.)
-    auto scales = [](const uint8_t* p) -> uint64_t {
-      return kType == DType::Q6_K ? load_u16(p + kScaleAt<kType>) : load_u32(p + kScaleAt<kType>);
-    };
-    const uint64_t s0 = scales(b0), s1 = two ? scales(b0 + BB) : 0;
-    const __m128i f16 = _mm_cvtsi64_si128(static_cast<int64_t>(s0 | s1 << 32));
+    BlockDot<kType, TT>(blk, xb, in, grid);
+    float sa, sm;
+    BlockScales<kType>(blk, &sa, &sm);
     for (int t = 0; t < TT; ++t) {
-      alignas(16) float v[4];
-      _mm_store_ps(v, Finish2<kType>(Reduce4(i0[t], i1[t]), f16));
-      acc[t] = std::fma(x[t][b].d, v[0], acc[t]);
-      if (two) acc[t] = std::fma(x[t][b + 1].d, v[2], acc[t]);
+      F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_set1_ps(sa * xb[t]->d), F[t]);
+      if constexpr (kMin) G[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in[t].m), _mm256_set1_ps(sm * xb[t]->d), G[t]);
     }
   }
-  for (int t = 0; t < TT; ++t) y[t * ys] = acc[t];
+  for (int t = 0; t < TT; ++t) y[t * ys] = Fold16(F[t]) - Fold8(G[t]);
 }
 
 template <DType kType>
