@@ -112,7 +112,20 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
   ck->dir_ = dir;
   if (!fs::is_directory(dir)) throw Error(dir + ": not a checkpoint directory or a GGUF file");
   ck->config_ = ModelConfig::from_file((fs::path(dir) / "config.json").string());
+  ck->map_safetensors(dir);
+  return ck;
+}
 
+std::unique_ptr<Checkpoint> Checkpoint::open_tensors(const std::string& dir) {
+  auto ck = std::make_unique<Checkpoint>();
+  ck->dir_ = dir;
+  if (!fs::is_directory(dir)) throw Error(dir + ": not a checkpoint directory");
+  ck->map_safetensors(dir);
+  return ck;
+}
+
+void Checkpoint::map_safetensors(const std::string& dir) {
+  Checkpoint* ck = this;
   fs::path index = fs::path(dir) / "model.safetensors.index.json";
   std::vector<std::string> shards;
   std::map<std::string, std::string> weight_map;
@@ -156,7 +169,6 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
       ck->by_name_[name] = t;
     }
   }
-  return ck;
 }
 
 std::unique_ptr<Checkpoint> Checkpoint::in_memory(const ModelConfig& config, std::vector<TensorData> tensors,

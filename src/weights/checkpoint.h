@@ -27,6 +27,12 @@ class Checkpoint {
   // (gguf_model_config).
   static std::unique_ptr<Checkpoint> open(const std::string& dir);
 
+  // The tensors of a Hugging Face checkpoint directory, config.json not read (config() is a
+  // default ModelConfig): for models whose config.json another module reads (DeepSeek-V4:
+  // model_type "deepseek_v4", which ModelConfig refuses). Throws as open() does for the index
+  // and the shards.
+  static std::unique_ptr<Checkpoint> open_tensors(const std::string& dir);
+
   // A checkpoint held in memory (synthetic models for benchmarks and tests): the tensors'
   // buffers move into the checkpoint. `label` stands in for the directory in messages.
   static std::unique_ptr<Checkpoint> in_memory(const ModelConfig& config, std::vector<TensorData> tensors,
@@ -76,6 +82,7 @@ class Checkpoint {
   std::vector<std::string> unmapped_;
 
   static std::unique_ptr<Checkpoint> open_gguf(const std::string& path);
+  void map_safetensors(const std::string& dir);
 };
 
 }  // namespace dseek

@@ -17,7 +17,7 @@ struct Info {
 };
 constexpr uint32_t kNoGgml = UINT32_MAX;
 // Block sizes: ggml-common.h (block_q4_0 = f16 d + 16 bytes, block_q2_K = 16 + 64 + 2 f16, ...).
-constexpr std::array<Info, 26> kInfo{{
+constexpr std::array<Info, 28> kInfo{{
     {DType::F8_E4M3, "F8_E4M3", 1, 1, kNoGgml, true},
     {DType::BF16, "BF16", 2, 1, 30, true},
     {DType::F16, "F16", 2, 1, 1, true},
@@ -44,7 +44,15 @@ constexpr std::array<Info, 26> kInfo{{
     {DType::IQ1_S, "IQ1_S", 50, 256, 19, false},
     {DType::IQ4_NL, "IQ4_NL", 18, 32, 20, false},
     {DType::IQ4_XS, "IQ4_XS", 136, 256, 23, false},
+    {DType::F8_E8M0, "F8_E8M0", 1, 1, kNoGgml, true},
+    // 32 e2m1 codes in 16 bytes (the scales are another tensor); stored as I8, never a header dtype.
+    {DType::F4_E2M1, "F4_E2M1", 16, 32, kNoGgml, false},
 }};
+static_assert([] {
+  for (size_t i = 0; i < kInfo.size(); ++i)
+    if (static_cast<size_t>(kInfo[i].t) != i) return false;
+  return true;
+}(), "kInfo is indexed by DType");
 const Info& info(DType t) { return kInfo[static_cast<size_t>(t)]; }
 
 // ggml type names by id (ggml.c type_traits), for messages about types dseek lacks.
@@ -83,7 +91,7 @@ bool parse_dtype_any(std::string_view s, DType* out) {
   return false;
 }
 
-bool is_block_quant(DType t) { return info(t).block > 1; }
+bool is_block_quant(DType t) { return info(t).block > 1 && info(t).ggml != kNoGgml; }
 int64_t dtype_block_elems(DType t) { return info(t).block; }
 size_t dtype_block_bytes(DType t) { return info(t).size; }
 

@@ -4,6 +4,14 @@
 // A block type stores `dtype_block_elems(t)` consecutive elements of a row in
 // `dtype_block_bytes(t)` bytes (layouts exactly as ggml's ggml-common.h defines them; see
 // kernels/quant/blocks.h). A plain type is a block of one element.
+//
+// DeepSeek-V4's formats: F8_E8M0 (safetensors; one byte 2^(code - 127), code 255 = NaN) holds
+// the power-of-two scales of its FP8 linears and FP4 experts. F4_E2M1 is the kind of an FP4
+// expert matrix, not a stored dtype: the checkpoint ships it as I8 [rows, cols / 2], two e2m1
+// codes a byte (column c in the low nibble of byte c / 2 when c is even, the high nibble when
+// odd; codes 0..7 = 0, .5, 1, 1.5, 2, 3, 4, 6, bit 3 the sign), with an F8_E8M0 scale per 32
+// columns in a tensor of its own. dtype_block_elems / dtype_block_bytes / dtype_row_bytes
+// describe its codes as blocks of 32 columns in 16 bytes; it is not a ggml block type.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +25,8 @@ enum class DType : uint8_t {
   // ggml block types (GGUF)
   Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
   IQ2_XXS, IQ3_XXS, IQ1_S, IQ4_NL, IQ4_XS,
+  // DeepSeek-V4 (appended: the values above keep their numbers)
+  F8_E8M0, F4_E2M1,
 };
 
 // Bytes per element of a plain type; 0 for a block type (use dtype_row_bytes).
@@ -28,9 +38,9 @@ bool parse_dtype(std::string_view s, DType* out);
 // Parses any name dtype_name() gives, case-insensitively ("q4_k", "IQ2_XXS", "bf16").
 bool parse_dtype_any(std::string_view s, DType* out);
 
-// True for ggml's block-quantised types.
+// True for ggml's block-quantised types (not F4_E2M1, whose scales are stored apart).
 bool is_block_quant(DType t);
-// Elements per block (1 for plain types; 32 or 256 for block types).
+// Elements per block (1 for plain types; 32 or 256 for block types; 32 for F4_E2M1).
 int64_t dtype_block_elems(DType t);
 // Bytes per block (dtype_size for plain types).
 size_t dtype_block_bytes(DType t);
