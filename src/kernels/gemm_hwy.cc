@@ -8,9 +8,9 @@
 // Determinism: every output element is one fixed-order chain — lane-wise FMA over k (FP8:
 // per 128-column scale block, then scaled into the accumulator), then a fixed lane reduction —
 // whatever the tile it was computed in, the token count T or the thread split. Batched decode
-// therefore equals single-sequence decode bit for bit. Block types (Q8_0, Q4_K, IQ2_XXS, ...)
-// are decoded a block at a time into exact fp32 weights in registers (BlockTile, whose chain
-// sums pairs of weight vectors first).
+// therefore equals single-sequence decode bit for bit. Block types (Q8_0, Q4_K, IQ2_XXS, ...,
+// and V4's FP4 F4_E2M1) are decoded a block at a time into exact fp32 weights in registers
+// (BlockTile). FP8 block scales are fp32 (V3) or E8M0 bytes (V4), read as they are stored.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -59,7 +59,11 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   constexpr int64_t kStep = 256 / BE, kStepLines = (kStep * BB + 63) / 64;
   const int64_t K = a.cols, nb = K / BE, row_bytes = nb * BB;
   const uint8_t* rows[R];
-  for (int r = 0; r < R; ++r) rows[r] = a.data + (a.r0 + j0 + r * rs) * row_bytes;
+  const uint8_t* scales[R];  // F4_E2M1: each row's E8M0 scales (RowScales)
+  for (int r = 0; r < R; ++r) {
+    rows[r] = a.data + (a.r0 + j0 + r * rs) * row_bytes;
+    scales[r] = RowScales<kType>(a, a.r0 + j0 + r * rs);
+  }
   hn::Vec<DF> acc[R][TT][2];
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < TT; ++t) acc[r][t][0] = acc[r][t][1] = hn::Zero(df);
@@ -72,6 +76,9 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
     const int64_t ahead_ = at_ < row_bytes ? at_ : at_ + (rs > 1 ? 0 : (R - 1) * row_bytes);     \
     for (int r = 0; r < R; ++r)                                                                  \
       for (int64_t l = 0; l < kStepLines; ++l) hwy::Prefetch(rows[r] + ahead_ + 64 * l);         \
+    /* F4_E2M1's scales: a line (64 blocks) ahead, once a line */                                \
+    if (kType == DType::F4_E2M1 && (b) % 64 == 0)                                                \
+      for (int r = 0; r < R; ++r) hwy::Prefetch(scales[r] + (b) + 64);                           \
   } while (0)
   auto prep_rows = [&](int64_t b) {
     if constexpr (PrepFloats<kType>() > 0) {
@@ -105,7 +112,7 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       const float* xb = x + t0 * K + b * BE;
       Unroll<R>([&](auto rc) {
         constexpr int r = static_cast<int>(decltype(rc)::value);
-        DecodePrepped<kType>(rows[r] + b * BB, prep[r], [&](size_t i, hn::Vec<DF> w) {
+        DecodeRowBlock<kType>(rows[r], scales[r], b, prep[r], [&](size_t i, hn::Vec<DF> w) {
           const auto xv = hn::LoadU(df, xb + i * N);
           if (i % 2 == 0) {  // (a branch, not acc[r][0][i % 2]: the accumulators stay in registers)
             acc[r][0][0] = hn::MulAdd(w, xv, acc[r][0][0]);
@@ -129,8 +136,8 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       prep_rows(b0);
       for (int r = 0; r < R; ++r)
         for (int64_t b = 0; b < bn; ++b)
-          DecodePrepped<kType>(rows[r] + (b0 + b) * BB, prep[r],
-                               [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
+          DecodeRowBlock<kType>(rows[r], scales[r], b0 + b, prep[r],
+                                [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
       const float* xb = x + t0 * K + b0 * BE;
       Unroll<(TT + 1) / 2>([&](auto gc) {
         constexpr int tg = 2 * static_cast<int>(decltype(gc)::value), tn = TT - tg < 2 ? TT - tg : 2;
@@ -182,11 +189,11 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   const int64_t K = a.cols, esz = BlockBytes(kType);
   const int64_t nb = (K + 127) / 128;
   const uint8_t* rows[R];
-  const float* srow[R];
+  int64_t srow[R];  // FP8: index of the row's first block scale
   for (int r = 0; r < R; ++r) {
     const int64_t row = a.r0 + j0 + r * rs;
     rows[r] = a.data + row * K * esz;
-    srow[r] = kF8 ? a.scale + (row / 128) * nb : nullptr;
+    srow[r] = (row / 128) * nb;
   }
   hn::Vec<DF> acc[R][TT];
   for (int r = 0; r < R; ++r)
@@ -231,7 +238,7 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
         }
       }
       for (int r = 0; r < R; ++r) {
-        const auto sv = hn::Set(df, srow[r][k0 / 128] * 256.0f);
+        const auto sv = hn::Set(df, fp8_block_scale(a, srow[r] + k0 / 128) * 256.0f);
         for (int t = 0; t < TT; ++t) acc[r][t] = hn::MulAdd(blk[r][t], sv, acc[r][t]);
       }
     } else {
@@ -250,7 +257,7 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       float s = hn::GetLane(hn::SumOfLanes(df, acc[r][t]));
       for (int64_t k = kv; k < K; ++k) {
         float w = ScalarW<kType>(rows[r], k);
-        if constexpr (kF8) w *= srow[r][k / 128] * 256.0f;
+        if constexpr (kF8) w *= fp8_block_scale(a, srow[r] + k / 128) * 256.0f;
         s = std::fma(w, x[(t0 + t) * K + k], s);  // explicit: a contraction left to the compiler differs by instantiation
       }
       y[(t0 + t) * a.n + j0 + r * rs] = s;
@@ -348,7 +355,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
         DequantPanel<kType, R>(a, j0, k0, kn, panel.data());
         float scl[R];
         if constexpr (kType == DType::F8_E4M3)
-          for (int r = 0; r < R; ++r) scl[r] = a.scale[((a.r0 + j0 + r) / 128) * nb + k0 / 128] * 256.0f;
+          for (int r = 0; r < R; ++r) scl[r] = fp8_block_scale(a, ((a.r0 + j0 + r) / 128) * nb + k0 / 128) * 256.0f;
         const float* sp = kType == DType::F8_E4M3 ? scl : nullptr;
         int64_t t = 0;
         for (; t + 2 <= tn; t += 2) PanelTile<R, 2>(panel.data(), kn, xb, Kp, k0, t, sp, acc.data());
@@ -361,7 +368,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
           const uint8_t* w = a.data + row * row_bytes;
           for (int64_t k = kv; k < K; ++k) {
             float wk = ScalarW<kType>(w, k);
-            if constexpr (kType == DType::F8_E4M3) wk *= a.scale[(row / 128) * nb + k / 128] * 256.0f;
+            if constexpr (kType == DType::F8_E4M3) wk *= fp8_block_scale(a, (row / 128) * nb + k / 128) * 256.0f;
             s = std::fma(wk, xb[t * Kp + k], s);
           }
           y[(tb + t) * a.n + j0 + r] = s;
@@ -437,6 +444,7 @@ void AxpyRowsT(const float* a, int64_t n, const GemmArgs& w, float* y) {
   for (int64_t j = 0; j < n; ++j) {
     const int64_t row = w.r0 + j;
     const uint8_t* r = w.data + row * row_bytes;
+    const uint8_t* scales = RowScales<kType>(w, row);
     auto coef = hn::Set(df, a[j]);
     if constexpr (IsBlockType(kType)) {
       // Blocks prepped 8 at a time before they are decoded (see BlockTile).
@@ -451,22 +459,22 @@ void AxpyRowsT(const float* a, int64_t n, const GemmArgs& w, float* y) {
         }
         for (int64_t b = 0; b < bn; ++b) {
           float* yb = y + (b0 + b) * BE;
-          DecodePrepped<kType>(r + (b0 + b) * BB, prep[b], [&](size_t i, hn::Vec<DF> v) {
+          DecodeRowBlock<kType>(r, scales, b0 + b, prep[b], [&](size_t i, hn::Vec<DF> v) {
             hn::StoreU(hn::MulAdd(coef, v, hn::LoadU(df, yb + i * N)), df, yb + i * N);
           });
         }
       }
     } else {
-      const float* srow = kType == DType::F8_E4M3 ? w.scale + (row / 128) * nb : nullptr;
+      const int64_t srow = (row / 128) * nb;  // FP8: index of the row's first block scale
       for (int64_t k = 0; k < kv; k += N) {
         if constexpr (kType == DType::F8_E4M3) {
-          if (k % 128 == 0) coef = hn::Set(df, a[j] * srow[k / 128] * 256.0f);
+          if (k % 128 == 0) coef = hn::Set(df, a[j] * fp8_block_scale(w, srow + k / 128) * 256.0f);
         }
         hn::StoreU(hn::MulAdd(coef, LoadW<kType>(df, r, k), hn::LoadU(df, y + k)), df, y + k);
       }
       for (int64_t k = kv; k < K; ++k) {
         float s = a[j];
-        if constexpr (kType == DType::F8_E4M3) s *= srow[k / 128] * 256.0f;
+        if constexpr (kType == DType::F8_E4M3) s *= fp8_block_scale(w, srow + k / 128) * 256.0f;
         y[k] += s * ScalarW<kType>(r, k);
       }
     }

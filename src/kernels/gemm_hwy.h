@@ -15,7 +15,15 @@ struct GemmArgs {
   const float* scale;  // FP8: weight_scale_inv [ceil(rows/128), ceil(cols/128)]
   int64_t cols;
   int64_t r0, n;       // output rows r0 .. r0+n-1; y row stride is n
+  // E8M0 bytes as stored: FP8's block scales (scale null) or F4_E2M1's [rows, cols / 32].
+  const uint8_t* scale_e8m0 = nullptr;
 };
+
+// FP8 block scale idx (row block * ceil(cols/128) + column block) as fp32, from either kind of
+// scale (the kernels multiply it by the 2^8 their FP8 loaders leave out: exact below 2^120).
+inline float fp8_block_scale(const GemmArgs& a, int64_t idx) {
+  return a.scale_e8m0 ? kE8M0Table[a.scale_e8m0[idx]] : a.scale[idx];
+}
 
 // y[t * n + j] = sum_k x[t * cols + k] * W[r0 + j, k] for j in [j_begin, j_end), t < T.
 void gemm_rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y);

@@ -66,9 +66,10 @@ void PackTokens(const float* x, int64_t T, int64_t K, int64_t tile_begin, int64_
 
 // Dequantises rows [row0, row0 + rows) (rows <= MR; missing rows zero), columns [k0, k0 + kn),
 // into wp[r * kWS + k - k0]: the same fp32 values the decode kernels multiply
-// (FP8: e4m3(code) * weight_scale_inv, exact before the product; block types: their blocks
-// decoded, a chunk being whole blocks since KC and K are multiples of them — a 256-block's
-// scales prepped for all the rows before any row is decoded, as the decode kernels do).
+// (FP8: e4m3(code) * block scale, fp32 or E8M0, exact before the product; block types and
+// F4_E2M1: their blocks decoded, a chunk being whole blocks since KC and K are multiples of
+// them — a 256-block's scales prepped for all the rows before any row is decoded, as the
+// decode kernels do).
 template <DType kType>
 void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t kn, float* HWY_RESTRICT wp) {
   const DF df;
@@ -104,17 +105,18 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
     }
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
-      const float* srow = a.scale + (row / 128) * nb;
+      const int64_t srow = (row / 128) * nb;  // index of the row's first block scale
       for (; k + N <= k0 + kn; k += N) {
         if ((k / 128) != ((k + N - 1) / 128)) break;  // a vector straddling scale blocks
         const auto v = LoadW<kType>(df, w, k);
-        hn::StoreU(hn::Mul(v, hn::Set(df, srow[k / 128] * 256.0f)), df, dst + (k - k0));
+        hn::StoreU(hn::Mul(v, hn::Set(df, fp8_block_scale(a, srow + k / 128) * 256.0f)), df, dst + (k - k0));
       }
-      for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k) * (srow[k / 128] * 256.0f);
+      for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k) * (fp8_block_scale(a, srow + k / 128) * 256.0f);
     } else if constexpr (IsBlockType(kType)) {
+      const uint8_t* scales = RowScales<kType>(a, row);
       for (; k < k0 + kn; k += BlockElems(kType))
-        DecodePrepped<kType>(w + ColumnBytes<kType>(k), prep[r],
-                             [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + (k - k0) + i * N); });
+        DecodeRowBlock<kType>(w, scales, k / BlockElems(kType), prep[r],
+                              [&](size_t i, hn::Vec<DF> v) { hn::StoreU(v, df, dst + (k - k0) + i * N); });
     } else if constexpr (kType == DType::BF16 || kType == DType::F16) {
       for (; k + N <= k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + (k - k0));
       for (; k < k0 + kn; ++k) dst[k - k0] = ScalarW<kType>(w, k);

@@ -26,11 +26,19 @@ inline void decode_block(const Matrix& W, int64_t r, int64_t c0, int64_t len, fl
   }
 }
 
-// A block-type row is whole blocks: the kernels step through it a block at a time.
+// A block-type row is whole blocks: the kernels step through it a block at a time. FP8 and
+// FP4 need their scales.
 inline void check_blocks(const Matrix& W) {
-  if (is_block_quant(W.dtype) && W.cols % dtype_block_elems(W.dtype) != 0)
+  const bool fp4 = W.dtype == DType::F4_E2M1;
+  if ((is_block_quant(W.dtype) || fp4) && W.cols % dtype_block_elems(W.dtype) != 0)
     throw Error("matrix " + W.name + ": " + std::to_string(W.cols) + " columns is not a whole number of " +
                 std::string(dtype_name(W.dtype)) + " blocks");
+  if ((fp4 && !W.scale_e8m0) || (W.dtype == DType::F8_E4M3 && !W.scale && !W.scale_e8m0))
+    throw Error("matrix " + W.name + ": " + std::string(dtype_name(W.dtype)) + " without its scales");
+}
+
+inline GemmArgs gemm_args(const Matrix& W, int64_t r0, int64_t n) {
+  return GemmArgs{W.dtype, W.data, W.scale, W.cols, r0, n, W.scale_e8m0};
 }
 
 }  // namespace
@@ -38,7 +46,7 @@ inline void check_blocks(const Matrix& W) {
 void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
   check_blocks(W);
   if (n < 0) n = W.rows - r0;
-  const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
+  const GemmArgs a = gemm_args(W, r0, n);
   // Rows split across threads in tiles of 4; the result does not depend on the split.
   const int64_t tiles = (n + 3) / 4;
   const double work = static_cast<double>(n) * W.cols * T;
@@ -58,7 +66,7 @@ void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_
   check_blocks(W);
   if (n < 0) n = W.rows - r0;
   if (T <= 0 || n <= 0) return;
-  const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
+  const GemmArgs a = gemm_args(W, r0, n);
   const int64_t NR = prefill_token_tile(), tiles = (T + NR - 1) / NR;
   // The packed tokens are reused across calls of this thread (the largest is a few MB).
   thread_local std::vector<float> xt;
@@ -100,8 +108,10 @@ void linear_mixed(const float* x, int64_t T, const Matrix& W, float* y, const ui
 
 void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {
   if (n < 0) n = W.rows - r0;
-  // Chunks of 128 columns (FP8: the scale blocks); block types: one block (32 or 256).
-  const int64_t K = W.cols, B = is_block_quant(W.dtype) ? dtype_block_elems(W.dtype) : Matrix::kBlock;
+  // Chunks of 128 columns (FP8: the scale blocks); block types: one block (32 or 256; F4_E2M1:
+  // 32 columns, decoded with their scale).
+  const int64_t K = W.cols,
+                B = is_block_quant(W.dtype) || W.dtype == DType::F4_E2M1 ? dtype_block_elems(W.dtype) : Matrix::kBlock;
   const int64_t nb = (K + B - 1) / B;
   const bool fp8 = W.dtype == DType::F8_E4M3;
   const double work = static_cast<double>(n) * K * T;
@@ -113,7 +123,8 @@ void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int6
     for (int64_t b = 0; b < nb; ++b) {
       const int64_t c0 = b * B, len = std::min(B, K - c0);
       decode_block(W, r, c0, len, buf);
-      const float s = fp8 ? W.scale[(r / B) * nb + b] : 1.0f;
+      const int64_t si = (r / B) * nb + b;
+      const float s = !fp8 ? 1.0f : W.scale_e8m0 ? e8m0_to_f32(W.scale_e8m0[si]) : W.scale[si];
       for (int64_t t = 0; t < T; ++t) y[t * n + j] += s * dot(buf, x + t * K + c0, len);
     }
   }
@@ -121,7 +132,7 @@ void linear_reference(const float* x, int64_t T, const Matrix& W, float* y, int6
 
 void accumulate_rows(const float* a, int64_t n, const Matrix& W, int64_t r0, float* y) {
   check_blocks(W);
-  axpy_rows(a, n, GemmArgs{W.dtype, W.data, W.scale, W.cols, r0, n}, y);
+  axpy_rows(a, n, gemm_args(W, r0, n), y);
 }
 
 Matrix f32_matrix(const float* data, int64_t rows, int64_t cols) {

@@ -1,5 +1,6 @@
-// Linear layer y = x W^T over a weight matrix as shipped (FP8-block, BF16 or F32), fp32
-// activations and fp32 accumulation. Used for prefill (T tokens) and decode (T = 1); the
+// Linear layer y = x W^T over a weight matrix as shipped (FP8-block with fp32 or E8M0 scales,
+// FP4 e2m1 with E8M0 per-32 scales, BF16, F16, F32, ggml block types), fp32 activations and
+// fp32 accumulation. Used for prefill (T tokens) and decode (T = 1); the
 // weights are decoded 128 columns at a time inside the loop, never copied whole.
 #pragma once
 #include <cstdint>

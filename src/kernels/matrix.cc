@@ -24,8 +24,19 @@ void Matrix::row(int64_t r, float* out, int64_t c0, int64_t n) const {
   const uint8_t* w = data + r * row_bytes();
   switch (dtype) {
     case DType::F8_E4M3: {
-      const float* s = scale + (r / kBlock) * scale_cols();
-      for (int64_t c = c0; c < c0 + n; ++c) out[c - c0] = kE4M3Table[w[c]] * s[c / kBlock];
+      if (scale_e8m0) {
+        const uint8_t* s = scale_e8m0 + (r / kBlock) * scale_cols();
+        for (int64_t c = c0; c < c0 + n; ++c) out[c - c0] = kE4M3Table[w[c]] * e8m0_to_f32(s[c / kBlock]);
+      } else {
+        const float* s = scale + (r / kBlock) * scale_cols();
+        for (int64_t c = c0; c < c0 + n; ++c) out[c - c0] = kE4M3Table[w[c]] * s[c / kBlock];
+      }
+      return;
+    }
+    case DType::F4_E2M1: {
+      const uint8_t* s = scale_e8m0 + r * (cols / kFp4Group);
+      for (int64_t c = c0; c < c0 + n; ++c)
+        out[c - c0] = kE2M1Values[(w[c / 2] >> (4 * (c & 1))) & 15] * e8m0_to_f32(s[c / kFp4Group]);
       return;
     }
     case DType::BF16:
@@ -57,7 +68,9 @@ void Matrix::row(int64_t r, float* out, int64_t c0, int64_t n) const {
 
 size_t Matrix::bytes() const {
   size_t n = static_cast<size_t>(rows * row_bytes());
-  if (dtype == DType::F8_E4M3) n += static_cast<size_t>(((rows + kBlock - 1) / kBlock) * scale_cols()) * 4;
+  if (dtype == DType::F8_E4M3)
+    n += static_cast<size_t>(((rows + kBlock - 1) / kBlock) * scale_cols()) * (scale_e8m0 ? 1 : 4);
+  if (dtype == DType::F4_E2M1) n += static_cast<size_t>(rows * (cols / kFp4Group));
   return n;
 }
 

@@ -2,6 +2,8 @@
 // bf16 (round-to-nearest-even from fp32) and FP8 e4m3fn (OCP "E4M3FN": bias 7, no inf,
 // max 448, subnormals down to 2^-9).
 #pragma once
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +32,23 @@ inline float bf16_round(float f) { return bf16_to_f32(f32_to_bf16(f)); }
 // The 256 e4m3fn code values as fp32 (codes 0x7f / 0xff are NaN).
 extern const float kE4M3Table[256];
 inline float e4m3_to_f32(uint8_t c) { return kE4M3Table[c]; }
+
+// E8M0 (DeepSeek-V4's weight scales): code c is 2^(c - 127), code 255 NaN; code 0 is 2^-127,
+// an fp32 subnormal. Every value is exact in fp32.
+constexpr float e8m0_to_f32(uint8_t c) {
+  return std::bit_cast<float>(c == 0 ? 0x00400000u : c == 255 ? 0x7fc00000u : static_cast<uint32_t>(c) << 23);
+}
+// The same as a table (the kernels' per-block lookups: one load, no branch).
+alignas(64) inline constexpr std::array<float, 256> kE8M0Table = [] {
+  std::array<float, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = e8m0_to_f32(static_cast<uint8_t>(c));
+  return t;
+}();
+
+// The 16 e2m1 (FP4) code values: bits 2..1 exponent (bias 1), bit 0 mantissa, bit 3 sign
+// (code 8 is -0).
+alignas(64) inline constexpr float kE2M1Values[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
+                                                      -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
 
 // Rounds a finite value to the nearest e4m3fn value, ties to even, saturating at +-448.
 // Source: st_io.e4m3_round of the oracle (quantum 2^(lead-3), subnormal floor 2^-9).

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "hwy/highway.h"
+#include "kernels/gemm_hwy.h"
 #include "kernels/load_weights-inl.h"
 #include "kernels/quant/blocks.h"
 #include "kernels/quant/grids.h"
@@ -44,6 +45,7 @@ constexpr bool IsBlockType(DType t) {
     case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: case DType::Q8_0:
     case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
     case DType::IQ2_XXS: case DType::IQ3_XXS: case DType::IQ1_S: case DType::IQ4_NL: case DType::IQ4_XS:
+    case DType::F4_E2M1:  // blocks of 32 codes whose scales are a tensor of their own (DecodeRowBlock)
       return true;
     default:
       return false;
@@ -52,6 +54,7 @@ constexpr bool IsBlockType(DType t) {
 constexpr int64_t BlockElems(DType t) {
   switch (t) {
     case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: case DType::Q8_0: case DType::IQ4_NL:
+    case DType::F4_E2M1:
       return 32;
     default:
       return IsBlockType(t) ? 256 : 1;
@@ -74,6 +77,7 @@ constexpr int64_t BlockBytes(DType t) {
     case DType::IQ1_S: return 50;
     case DType::IQ4_NL: return 18;
     case DType::IQ4_XS: return 136;
+    case DType::F4_E2M1: return 16;
     case DType::F8_E4M3: return 1;
     case DType::BF16: case DType::F16: return 2;
     default: return 4;
@@ -97,7 +101,7 @@ HWY_INLINE void Unroll(F&& f) {
 }
 
 // f(std::integral_constant<DType, t>{}) with t the weight type the kernels instantiate for:
-// FP8, BF16, F16, every ggml block type; anything else is read as F32.
+// FP8, BF16, F16, every ggml block type, F4_E2M1; anything else is read as F32.
 template <class F>
 HWY_INLINE void VisitWeightType(DType t, F&& f) {
 #define DSEEK_VISIT(T) \
@@ -107,6 +111,7 @@ HWY_INLINE void VisitWeightType(DType t, F&& f) {
     DSEEK_VISIT(Q4_0) DSEEK_VISIT(Q4_1) DSEEK_VISIT(Q5_0) DSEEK_VISIT(Q5_1) DSEEK_VISIT(Q8_0)
     DSEEK_VISIT(Q2_K) DSEEK_VISIT(Q3_K) DSEEK_VISIT(Q4_K) DSEEK_VISIT(Q5_K) DSEEK_VISIT(Q6_K)
     DSEEK_VISIT(IQ2_XXS) DSEEK_VISIT(IQ3_XXS) DSEEK_VISIT(IQ1_S) DSEEK_VISIT(IQ4_NL) DSEEK_VISIT(IQ4_XS)
+    DSEEK_VISIT(F4_E2M1)
     default: return f(std::integral_constant<DType, DType::F32>{});
   }
 #undef DSEEK_VISIT
@@ -619,6 +624,52 @@ HWY_INLINE void PairIQ2_XXS(const uint8_t* b, const float* p, int ib, F&& f) {
 
 #endif  // DSEEK_QD_LANES >= 4
 
+// ---- F4_E2M1 (DeepSeek-V4's experts): 32 columns = 16 bytes of codes (column c in the low
+// nibble of byte c / 2 when c is even, the high nibble when odd) + one E8M0 scale 2^e. A weight
+// is e2m1(code) * 2^e, exact in fp32: a 16-entry table of the e2m1 values times the scale (one
+// multiply a block), then one lookup a weight.
+//   The codes in column order: the 16 bytes interleaved with themselves shifted right by 4,
+//   so that code c sits in the low nibble of byte c (the high nibbles hold other codes' bits,
+//   which the lookups never read), then widened to 32-bit lanes.
+//   16 lanes: vpermps on the 16-entry table (it reads the index's low 4 bits only).
+//   8 lanes: the magnitude (low 3 bits) from the table's first 8 entries, the sign (bit 3)
+//   moved onto bit 31.
+//   Other targets: the 32 values through an L1 buffer (the same values).
+template <class F>
+HWY_INLINE void DecF4(const uint8_t* b, uint8_t e, F&& f) {
+  const DF df;
+#if DSEEK_QD_LANES == 16 || DSEEK_QD_LANES == 8
+  const hn::Full128<uint8_t> d16;
+  const auto lo = hn::LoadU(d16, b);
+  const auto hi = hn::BitCast(d16, hn::ShiftRight<4>(hn::BitCast(hn::Full128<uint16_t>(), lo)));
+  const auto c0 = hn::InterleaveLower(d16, lo, hi), c1 = hn::InterleaveUpper(d16, lo, hi);  // columns 0..15, 16..31
+  const VF s = hn::Set(df, kE8M0Table[e]);
+#if DSEEK_QD_LANES == 16
+  const VF table = hn::Mul(hn::Load(df, kE2M1Values), s);
+  f(0, Lut16(table, hn::PromoteTo(DU(), c0)));
+  f(1, Lut16(table, hn::PromoteTo(DU(), c1)));
+#else
+  const VF mag = hn::Mul(hn::Load(df, kE2M1Values), s);  // the first 8 entries: the magnitudes
+  const VU low3 = hn::Set(DU(), 7), sign_bit = hn::Set(DU(), 0x80000000u);
+  const hn::Full64<uint8_t> d8;
+  auto lookup = [&](size_t h, VU q) {
+    const VF m = hn::TableLookupLanes(mag, hn::IndicesFromVec(df, hn::BitCast(DI(), hn::And(q, low3))));
+    f(h, hn::Xor(m, hn::BitCast(df, hn::And(hn::ShiftLeft<28>(q), sign_bit))));
+  };
+  lookup(0, hn::PromoteTo(DU(), hn::LowerHalf(d8, c0)));
+  lookup(1, hn::PromoteTo(DU(), hn::UpperHalf(d8, c0)));
+  lookup(2, hn::PromoteTo(DU(), hn::LowerHalf(d8, c1)));
+  lookup(3, hn::PromoteTo(DU(), hn::UpperHalf(d8, c1)));
+#endif
+#else
+  const size_t N = hn::Lanes(df);
+  alignas(64) float buf[32];
+  const float s = kE8M0Table[e];
+  for (int c = 0; c < 32; ++c) buf[c] = kE2M1Values[(b[c / 2] >> (4 * (c & 1))) & 15] * s;
+  for (size_t i = 0; i * N < 32; ++i) f(i, hn::Load(df, buf + i * N));
+#endif
+}
+
 }  // namespace qd
 
 // Floats of a block's prep buffer (0: the type decodes in one phase on this target).
@@ -747,6 +798,28 @@ HWY_INLINE void DecodeBlock(const uint8_t* blk, F&& f) {
     PrepBlock<kType>(blk, prep);
     qd::ScalesFromMemory();
     DecodePrepped<kType>(blk, prep, f);
+  }
+}
+
+// The scales of row `row` where a type keeps them apart from its blocks (F4_E2M1's E8M0
+// bytes), else null.
+template <DType kType>
+HWY_INLINE const uint8_t* RowScales(const GemmArgs& a, int64_t row) {
+  if constexpr (kType == DType::F4_E2M1) return a.scale_e8m0 + row * (a.cols / BlockElems(kType));
+  (void)a, (void)row;
+  return nullptr;
+}
+
+// Block b of a row (codes at `row`, scales apart at `scales` = RowScales): f(i, w) as
+// DecodePrepped gives them, for every block type F4_E2M1 included.
+template <DType kType, class F>
+HWY_INLINE void DecodeRowBlock(const uint8_t* row, const uint8_t* scales, int64_t b, const float* prep, F&& f) {
+  if constexpr (kType == DType::F4_E2M1) {
+    qd::DecF4(row + b * BlockBytes(kType), scales[b], f);
+    (void)prep;
+  } else {
+    DecodePrepped<kType>(row + b * BlockBytes(kType), prep, f);
+    (void)scales;
   }
 }
 
