@@ -59,6 +59,30 @@ TEST(GgufCli, ScoreWithinTolerance) {
   }
 }
 
+// --numerics int8 reaches the int8 kernels from the command line: the logits move off the
+// fp32 goldens by more than the exact path's 1e-3 but stay as close as llama.cpp's quantised
+// activations get (its max there: 2.4); prefill and decode agree on the argmax of most rows.
+TEST(GgufCli, ScoreWithInt8Numerics) {
+  TempDir t;
+  auto golden = SafetensorsFile::open(gguf_fixture("gguf-v32-Q4_K_M.golden.safetensors"));
+  std::vector<int64_t> ids = as_i64(golden->get("prompt0.tokens"));
+  std::ofstream(t.path("ids.json")) << nlohmann::json(ids).dump();
+  const std::string out = t.path("int8.safetensors");
+  const RunResult r = run_dseek("score --numerics int8 -m " + quote(gguf_fixture("gguf-v32-Q4_K_M.gguf")) +
+                                " --ids-file " + quote(t.path("ids.json")) + " --out " + quote(out));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<float> got = as_f32(SafetensorsFile::open(out)->get("logits"));
+  const std::vector<float> want = as_f32(golden->get("prompt0.prefill.logits"));
+  ASSERT_EQ(got.size(), want.size());
+  const float d = max_abs_diff(got.data(), want.data(), got.size());
+  EXPECT_GT(d, 1e-3f);
+  EXPECT_LT(d, 2.4f);
+  const RunResult bad = run_dseek("score --numerics fast -m " + quote(gguf_fixture("gguf-v32-Q4_K_M.gguf")) +
+                                  " --ids-file " + quote(t.path("ids.json")) + " --out " + quote(out));
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("int8"), std::string::npos) << bad.err;
+}
+
 TEST(GgufCli, InspectVocabOnlyGguf) {
   const std::string v = vocab_only_gguf();
   const RunResult r = run_dseek("inspect -m " + quote(v));
