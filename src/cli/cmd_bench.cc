@@ -188,11 +188,16 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
   // Matrix-vector products over 1 GiB of weights of each type (far beyond the caches):
   // bandwidth-bound. time_per_byte_vs_bf16: this type's seconds a byte over BF16's.
   double bf16_spb = 0;
-  for (DType t : {DType::BF16, DType::F8_E4M3, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q2_K, DType::IQ2_XXS}) {
+  for (DType t : {DType::BF16, DType::F8_E4M3, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q2_K, DType::IQ2_XXS,
+                  DType::F4_E2M1}) {
     const int64_t K = 7168, R = (int64_t(1) << 30) / int64_t(dtype_row_bytes(t, K));
-    std::vector<uint8_t> w(R * dtype_row_bytes(t, K));
+    std::vector<uint8_t> w(R * dtype_row_bytes(t, K)), e8m0;
     std::vector<float> s;
-    if (t == DType::F8_E4M3) {
+    if (t == DType::F4_E2M1) {  // V4's experts: e2m1 codes, an E8M0 scale per 32 columns
+      e8m0.assign(R * K / Matrix::kFp4Group, 120);
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < int64_t(w.size()); ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
+    } else if (t == DType::F8_E4M3) {
       s.assign(((R + 127) / 128) * ((K + 127) / 128), 1.0f / 256);
 #pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < int64_t(w.size()); ++i) w[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
@@ -203,13 +208,14 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
     } else {
       random_quant_blocks(t, w.data(), int64_t(w.size() / dtype_block_bytes(t)), 7);
     }
-    Matrix W{t, R, K, w.data(), s.empty() ? nullptr : s.data(), "bench"};
+    Matrix W{t, R, K, w.data(), s.empty() ? nullptr : s.data(), "bench", e8m0.empty() ? nullptr : e8m0.data()};
     std::vector<float> x(K, 0.5f), y(R);
     linear(x.data(), 1, W, y.data());
     auto [sec, pct] = median_paired(repeat, m, double(W.bytes()), [&](int) { linear(x.data(), 1, W, y.data()); });
     std::string name = std::string(dtype_name(t));
     for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (t == DType::F8_E4M3) name = "fp8";
+    if (t == DType::F4_E2M1) name = "fp4";
     ojson r = row("kernel:" + name + "_matvec", "decode", 1, 0, 1.0 / sec, double(W.bytes()), 2.0 * R * K, sec, m, pct);
     const double spb = sec / double(W.bytes());
     if (t == DType::BF16) bf16_spb = spb;

@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   c_bench->add_option("--context", bench.contexts, "decode context lengths (cached tokens), e.g. 1024,4096")->capture_default_str();
   c_bench->add_option("--prefill-tokens", bench.prefill_tokens, "prompt tokens of the prefill row")->capture_default_str();
   c_bench->add_flag("--dense-attention", bench.dense_attention, "attend to every position (no top-k selection)");
-  c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (matvec over 1 GiB of BF16, FP8, Q8_0, Q4_K, Q2_K, IQ2_XXS weights; FP8 GEMM at 512 tokens)");
+  c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (matvec over 1 GiB of BF16, FP8, Q8_0, Q4_K, Q6_K, Q2_K, IQ2_XXS (exact and int8) and V4 FP4 weights; FP8 GEMM at 512 tokens)");
   c_bench->add_flag("--json", bench.json, "print one JSON object on stdout");
   c_bench->add_flag("--mtp", bench.mtp, "each decode step also runs the MTP layer (the speculative draft)");
   c_bench->add_option("--threads", bench.threads, "worker threads (0: OMP_NUM_THREADS if set, else all cores)")->capture_default_str();
