@@ -96,9 +96,11 @@ int cmd_chat(const RunArgs& a) {
   };
   reset();
   const bool tty = isatty(0);
+  // A session's cache holds the model's values under its numerics: both must match to reuse it.
+  const std::string session_identity = engine.model_fingerprint() + " numerics=" + a.numerics;
   if (!a.session.empty() && std::filesystem::exists(a.session)) {
     std::string meta;
-    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta, engine.model_fingerprint());
+    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta, session_identity);
     try {
       body = chat::Json::parse(meta);
     } catch (const std::exception& e) {
@@ -111,7 +113,7 @@ int cmd_chat(const RunArgs& a) {
                 << a.session << "\n";
   }
   auto save = [&] {
-    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump(), engine.model_fingerprint());
+    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump(), session_identity);
   };
   if (tty) std::cerr << "dseek chat — " << a.model_dir << " (/exit to quit, /reset to clear history)\n";
   std::string line;

@@ -15,14 +15,7 @@
 namespace dseek::cli {
 
 int cmd_score(const ScoreArgs& a) {
-  std::ifstream in(a.ids_file);
-  if (!in) throw Error(a.ids_file + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(a.ids_file + ": not valid JSON: " + e.what());
-  }
+  const nlohmann::json j = read_json_file(a.ids_file);
   if (!j.is_array() || j.empty()) throw Error(a.ids_file + ": expected a non-empty JSON array of token ids");
   auto model = Model::load(a.model_dir, parse_numerics(a.numerics));
   const int64_t V = model->config().vocab_size;

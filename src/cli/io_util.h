@@ -1,5 +1,6 @@
 // Small file helpers shared by the sub-commands.
 #pragma once
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,11 +11,15 @@
 
 namespace dseek::cli {
 
+// The whole file; a directory, an unreadable or a missing file is an error naming it.
 inline std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw Error(path + ": read error");
   return ss.str();
 }
 

@@ -83,6 +83,22 @@ TEST(GgufCli, ScoreWithInt8Numerics) {
   EXPECT_NE(bad.err.find("int8"), std::string::npos) << bad.err;
 }
 
+// A directory where an input file is expected: one line naming it, exit 1 (not an internal
+// error, not an empty result).
+TEST(GgufCli, DirectoryAsInputFileIsNamed) {
+  TempDir t;
+  const std::string dir = t.path("");
+  for (const std::string& args :
+       {"score -m " + quote(gguf_fixture("gguf-v32-Q8_0.gguf")) + " --out " + quote(t.path("o.safetensors")) +
+            " --ids-file " + quote(dir),
+        "tokenize -m " + quote(gguf_fixture("gguf-v32-Q8_0.gguf")) + " --text-file " + quote(dir)}) {
+    const RunResult r = run_dseek(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_NE(r.err.find(": is a directory, not a file"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  }
+}
+
 TEST(GgufCli, InspectVocabOnlyGguf) {
   const std::string v = vocab_only_gguf();
   const RunResult r = run_dseek("inspect -m " + quote(v));
