@@ -1,11 +1,10 @@
 #include "model_v4/config_v4.h"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "runtime/error.h"
+#include "weights/config_json.h"
 
 namespace dseek {
 
@@ -152,22 +151,10 @@ AttnKindV4 ConfigV4::attn_kind(int layer) const {
 
 double ConfigV4::softmax_scale() const { return 1.0 / std::sqrt(static_cast<double>(head_dim)); }
 
-ConfigV4 ConfigV4::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return from_json_text(ss.str(), path);
-}
+ConfigV4 ConfigV4::from_file(const std::string& path) { return from_json_text(read_config_text(path), path); }
 
 ConfigV4 ConfigV4::from_json_text(const std::string& text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(src + ": corrupt JSON: " + e.what());
-  }
-  if (!j.is_object()) throw Error(src + ": not a JSON object");
+  const json j = parse_config_object(text, src);
   Keys k{j, src, ""};
   ConfigV4 c;
   c.model_type = k.opt_str("model_type", "");

@@ -1,10 +1,9 @@
 #include "weights/config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "runtime/error.h"
+#include "weights/config_json.h"
 
 namespace dseek {
 
@@ -47,22 +46,10 @@ struct Reader {
 
 }  // namespace
 
-ModelConfig ModelConfig::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return from_json_text(ss.str(), path);
-}
+ModelConfig ModelConfig::from_file(const std::string& path) { return from_json_text(read_config_text(path), path); }
 
 ModelConfig ModelConfig::from_json_text(const std::string& text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(src + ": corrupt JSON: " + e.what());
-  }
-  if (!j.is_object()) throw Error(src + ": not a JSON object");
+  const json j = parse_config_object(text, src);
   Reader r{j, src};
   ModelConfig c;
   c.model_type = r.opt_str("model_type", "");
