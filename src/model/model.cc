@@ -57,13 +57,17 @@ std::vector<uint8_t> Model::prefill_gemm_rows(const std::vector<int32_t>& seq_of
   return g;
 }
 
+bool Model::int8_linear(const float* x, int64_t T, const Matrix& W, float* y) const {
+  return numerics_ == Numerics::Int8 && linear_int8(x, T, W, y);
+}
+
 void Model::lin(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* gemm) const {
   if (numerics_ == Numerics::Official && W.dtype == DType::F8_E4M3) {
     // fp8_gemm: the bf16 input is quantised per 1x128 block, the output materialised in bf16.
     std::vector<float> xq(x, x + T * W.cols);
     act_qdq(xq.data(), T, W.cols, config().scale_fmt == "ue8m0");
     linear_mixed(xq.data(), T, W, y, gemm);
-  } else if (numerics_ != Numerics::Int8 || !linear_int8(x, T, W, y)) {
+  } else if (!int8_linear(x, T, W, y)) {
     linear_mixed(x, T, W, y, gemm);
   }
   bf(y, T * W.rows);
@@ -178,7 +182,7 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   // quantise its input like every other linear's where its type has an int8 kernel.
   // Scoring (all_logits) takes each token's row path; a sampled row, the decode kernels.
   const int64_t nl = static_cast<int64_t>(out.logit_rows.size());
-  if (numerics_ != Numerics::Int8 || !linear_int8(rows.data(), nl, w_.lm_head, out.logits.data()))
+  if (!int8_linear(rows.data(), nl, w_.lm_head, out.logits.data()))
     linear_mixed(rows.data(), nl, w_.lm_head, out.logits.data(), all_logits ? paths.gemm.data() : nullptr);
   return out;
 }
@@ -210,7 +214,7 @@ std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vecto
   std::vector<float> y(N * D), logits(N * c.vocab_size);
   rmsnorm(h.data(), N, D, L.shared_head_norm.data(), c.rms_norm_eps, y.data());
   bf(y.data(), N * D);
-  if (numerics_ != Numerics::Int8 || !linear_int8(y.data(), N, L.shared_head_head, logits.data()))
+  if (!int8_linear(y.data(), N, L.shared_head_head, logits.data()))
     linear(y.data(), N, L.shared_head_head, logits.data());
   return logits;
 }

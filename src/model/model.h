@@ -111,6 +111,8 @@ class Model {
   // Linear layer with the numerics' input quantisation / output rounding; gemm: per row, 1 for
   // the prefill GEMM (null: all rows through the decode kernels).
   void lin(const float* x, int64_t T, const Matrix& W, float* y, const uint8_t* gemm) const;
+  // int8 numerics and a type with an int8 kernel: y = linear_int8(x W^T), true; else false.
+  bool int8_linear(const float* x, int64_t T, const Matrix& W, float* y) const;
   void bf(float* x, int64_t n) const;
   void block(const LayerWeights& L, int tag, std::vector<float>& h, std::vector<float>& residual,
              bool first, const std::vector<Run>& runs, const RowPaths& paths,
