@@ -8,6 +8,7 @@
 
 #include "kernels/gemm_hwy.h"
 #include "kernels/numeric.h"
+#include "kernels/row_bands.h"
 #include "runtime/error.h"
 
 namespace dseek {
@@ -48,18 +49,7 @@ void linear(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, in
   if (n < 0) n = W.rows - r0;
   const GemmArgs a = gemm_args(W, r0, n);
   // Rows split across threads in tiles of 4; the result does not depend on the split.
-  const int64_t tiles = (n + 3) / 4;
-  const double work = static_cast<double>(n) * W.cols * T;
-  if (work < (1 << 20) || tiles < 2) {
-    gemm_rows(x, T, a, 0, n, y);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int nt = omp_get_num_threads(), id = omp_get_thread_num();
-    const int64_t b = tiles * id / nt * 4, e = std::min(n, tiles * (id + 1) / nt * 4);
-    if (b < e) gemm_rows(x, T, a, b, e, y);
-  }
+  for_row_bands(n, 4, static_cast<double>(n) * W.cols * T, [&](int64_t b, int64_t e) { gemm_rows(x, T, a, b, e, y); });
 }
 
 void linear_prefill(const float* x, int64_t T, const Matrix& W, float* y, int64_t r0, int64_t n) {

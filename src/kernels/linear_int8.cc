@@ -1,11 +1,9 @@
 // linear_int8: activation quantisation, then the int8 kernels over rows split across threads.
-#include <algorithm>
 #include <vector>
-
-#include <omp.h>
 
 #include "kernels/linear.h"
 #include "kernels/quant/int8_gemm.h"
+#include "kernels/row_bands.h"
 
 namespace dseek {
 
@@ -21,18 +19,8 @@ bool linear_int8(const float* x, int64_t T, const Matrix& W, float* y, int64_t r
   for (int64_t t = 0; t < T; ++t) quantize_act_q8(x + t * W.cols, W.cols, xp + t * nb);
   const GemmArgs a{W.dtype, W.data, W.scale, W.cols, r0, n};
   // Rows split across threads in bands of 16; the result does not depend on the split.
-  const int64_t bands = (n + 15) / 16;
-  const double work = static_cast<double>(n) * W.cols * T;
-  if (work < (1 << 20) || bands < 2) {
-    int8_gemm_rows(xp, T, a, 0, n, y);
-  } else {
-#pragma omp parallel
-    {
-      const int nt = omp_get_num_threads(), id = omp_get_thread_num();
-      const int64_t b = bands * id / nt * 16, e = std::min(n, bands * (id + 1) / nt * 16);
-      if (b < e) int8_gemm_rows(xp, T, a, b, e, y);
-    }
-  }
+  for_row_bands(n, 16, static_cast<double>(n) * W.cols * T,
+                [&](int64_t b, int64_t e) { int8_gemm_rows(xp, T, a, b, e, y); });
   if (xq.capacity() > (size_t(1) << 16)) std::vector<Q8Block>().swap(xq);  // > 20 MB: a long prompt's
   return true;
 }
