@@ -1,0 +1,166 @@
+#include "model_v4/attention_v4.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels/linear.h"
+#include "kernels/ops.h"
+#include "model_v4/compressor_v4.h"
+#include "model_v4/hadamard_v4.h"
+#include "model_v4/linear_v4.h"
+
+namespace dseek {
+
+namespace {
+
+// Per-row RMS normalisation without a weight (q's per-head norm, trap 8).
+void rms_rows(float* x, int64_t rows, int64_t n, double eps) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* v = x + r * n;
+    double ss = 0;
+    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(v[i]) * v[i];
+    const float s = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
+    for (int64_t i = 0; i < n; ++i) v[i] *= s;
+  }
+}
+
+// Selected compressed entries (ascending ids) for each token of the chunk.
+std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
+                                                 const LayerStateV4& st, const float* x, const float* qr, int64_t T,
+                                                 int64_t pos0, int layer, TraceV4* trace) {
+  const int64_t r = w.ratio, n_entries = static_cast<int64_t>(st.comp.size()) / c.head_dim;
+  std::vector<std::vector<int32_t>> sel(T);
+  if (!w.has_indexer) {  // HCA: every visible entry
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t nvis = std::min(n_entries, (pos0 + t + 1) / r);
+      for (int64_t j = 0; j < nvis; ++j) sel[t].push_back(static_cast<int32_t>(j));
+    }
+    return sel;
+  }
+  const int64_t Hi = c.index_n_heads, Di = c.index_head_dim;
+  std::vector<float> q(T * Hi * Di), wts(T * Hi);
+  linear_v4(qr, T, w.idx_wq_b, q.data());
+  for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * Hi * Di, Hi, Di, pos0 + t);
+  indexer_hadamard(q.data(), T * Hi, Di);
+  linear_v4(x, T, w.idx_weights_proj, wts.data());
+  const float wscale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(Di) * Hi));
+  for (float& v : wts) v *= wscale;
+  std::vector<std::vector<float>> scores(T);
+#pragma omp parallel for schedule(dynamic) if (T * n_entries * Hi * Di > (1 << 20))
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t nvis = std::min(n_entries, (pos0 + t + 1) / r);
+    std::vector<float>& s = scores[t];
+    s.assign(nvis, 0.0f);
+    for (int64_t j = 0; j < nvis; ++j) {
+      const float* k = st.idx_keys.data() + j * Di;
+      double acc = 0;
+      for (int64_t h = 0; h < Hi; ++h) {
+        const float d = dot(q.data() + (t * Hi + h) * Di, k, Di);
+        if (d > 0) acc += static_cast<double>(wts[t * Hi + h]) * d;
+      }
+      s[j] = static_cast<float>(acc);
+    }
+    sel[t] = topk_indices(s.data(), nvis, c.index_topk);
+  }
+  if (trace) {
+    auto& ts = trace->topk[layer];
+    auto& tsc = trace->index_scores[layer];
+    for (int64_t t = 0; t < T; ++t) {
+      ts.push_back(sel[t]);
+      tsc.push_back(std::move(scores[t]));
+    }
+  }
+  return sel;
+}
+
+}  // namespace
+
+void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope, LayerStateV4& st, const float* x,
+                  int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace) {
+  const int64_t H = c.num_attention_heads, D = c.head_dim, QL = c.q_lora_rank, HD = H * D;
+  const int64_t Wn = c.sliding_window;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  // Queries.
+  std::vector<float> qr(T * QL), q(T * HD);
+  linear_v4(x, T, w.wq_a, qr.data());
+  rmsnorm(qr.data(), T, QL, w.q_norm.data(), eps, qr.data());
+  linear_v4(qr.data(), T, w.wq_b, q.data());
+  rms_rows(q.data(), T * H, D, c.rms_norm_eps);
+  for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * HD, H, D, pos0 + t);
+  // This chunk's kv rows, then the window keys: the ring's rows still in reach, then the chunk's.
+  std::vector<float> kv(T * D);
+  linear_v4(x, T, w.wkv, kv.data());
+  rmsnorm(kv.data(), T, D, w.kv_norm.data(), eps, kv.data());
+  for (int64_t t = 0; t < T; ++t) rope.apply(kv.data() + t * D, 1, D, pos0 + t);
+  const int64_t first = std::max<int64_t>(0, pos0 - Wn + 1), n_old = pos0 - first;
+  std::vector<float> keys((n_old + T) * D);
+  for (int64_t p = first; p < pos0; ++p)
+    std::copy_n(st.win_kv.data() + (p % Wn) * D, D, keys.data() + (p - first) * D);
+  std::copy(kv.begin(), kv.end(), keys.begin() + n_old * D);
+  // Compressed entries (this chunk's completed blocks first: a query sees its own block's entry).
+  std::vector<std::vector<int32_t>> sel(T);
+  if (w.has_compressor) {
+    const size_t before = st.comp.size();
+    compress_step(c, w.compressor, rope, false, st.comp_state, x, T, pos0, st.comp);
+    if (trace) trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].insert(
+        trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].end(), st.comp.begin() + before, st.comp.end());
+    if (w.has_indexer) {
+      const size_t ib = st.idx_keys.size();
+      compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys);
+      if (trace) {
+        auto& v = trace->tensors["layer" + std::to_string(layer) + ".index_keys"];
+        v.insert(v.end(), st.idx_keys.begin() + ib, st.idx_keys.end());
+      }
+    }
+    sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace);
+  }
+  // Sink attention, one (token, head) at a time.
+  std::vector<float> o(T * HD);
+  const float scale = static_cast<float>(c.softmax_scale());
+#pragma omp parallel for collapse(2) schedule(dynamic) if (T * H * (Wn + 64) * D > (1 << 18))
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t h = 0; h < H; ++h) {
+      const int64_t pos = pos0 + t;
+      const int64_t lo = std::max<int64_t>(0, pos - Wn + 1) - first, hi = pos - first;  // window keys [lo, hi]
+      const std::vector<int32_t>& s = sel[t];
+      const int64_t nw = hi - lo + 1, n = nw + static_cast<int64_t>(s.size());
+      std::vector<float> sc(n);
+      const float* qh = q.data() + t * HD + h * D;
+      auto key = [&](int64_t k) -> const float* {
+        return k < nw ? keys.data() + (lo + k) * D : st.comp.data() + static_cast<int64_t>(s[k - nw]) * D;
+      };
+      float m = w.attn_sink[h];
+      for (int64_t k = 0; k < n; ++k) {
+        sc[k] = dot(qh, key(k), D) * scale;
+        m = std::max(m, sc[k]);
+      }
+      double den = std::exp(static_cast<double>(w.attn_sink[h]) - m);
+      float* oh = o.data() + t * HD + h * D;
+      std::vector<double> acc(D, 0.0);
+      for (int64_t k = 0; k < n; ++k) {
+        const double e = std::exp(static_cast<double>(sc[k]) - m);
+        den += e;
+        const float* v = key(k);
+        for (int64_t d = 0; d < D; ++d) acc[d] += e * v[d];
+      }
+      for (int64_t d = 0; d < D; ++d) oh[d] = static_cast<float>(acc[d] / den);
+    }
+  }
+  // The window ring keeps the last Wn positions.
+  for (int64_t t = std::max<int64_t>(0, T - Wn); t < T; ++t)
+    std::copy_n(kv.data() + t * D, D, st.win_kv.data() + ((pos0 + t) % Wn) * D);
+  // Output: de-rotate, grouped wo_a, wo_b.
+  for (int64_t t = 0; t < T; ++t) rope.apply(o.data() + t * HD, H, D, pos0 + t, /*inverse=*/true);
+  const int64_t G = c.o_groups, R = c.o_lora_rank, GW = HD / G;
+  std::vector<float> og(T * GW), yg(T * R), oa(T * G * R);
+  for (int64_t g = 0; g < G; ++g) {
+    for (int64_t t = 0; t < T; ++t) std::copy_n(o.data() + t * HD + g * GW, GW, og.data() + t * GW);
+    linear_v4(og.data(), T, w.wo_a, yg.data(), g * R, R);
+    for (int64_t t = 0; t < T; ++t) std::copy_n(yg.data() + t * R, R, oa.data() + t * G * R + g * R);
+  }
+  linear_v4(oa.data(), T, w.wo_b, out);
+}
+
+}  // namespace dseek

@@ -1,0 +1,28 @@
+// The compressor of DeepSeek-V4's CSA / HCA layers (and of the CSA lightning indexer's keys):
+// every `ratio` consecutive tokens become one entry by a learned gated pooling —
+//   a_t = wkv x_t, g_t = wgate x_t + ape[t mod ratio]          (rows of `width` channels)
+//   entry_j[ch] = sum_s softmax_s(g[s][ch]) a[s][ch]           (softmax per channel over slots)
+// over the block's ratio slots (HCA), or for ratio 4 (CSA, overlapping) over 2 * ratio slots: the
+// previous block's first `dim` channels and this block's last `dim` channels. The pooled entry is
+// RMS-normed (norm weight), rotated by RoPE at position j * ratio and, for the indexer, by the
+// normalised Hadamard transform. Entry j is complete after token j * ratio + ratio - 1.
+// Source: oracle-v4 dsv4_ref.py `comp_rows`, `pool`, `comp_finish`, `compress_step`; REPORT.md
+// traps 3 and 4.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model_v4/config_v4.h"
+#include "model_v4/rope_v4.h"
+#include "model_v4/state_v4.h"
+#include "model_v4/weights_v4.h"
+
+namespace dseek {
+
+// Feeds tokens x [T, hidden] fp32 at positions pos0 .. pos0 + T - 1 (continuing st) and appends
+// each entry they complete to `entries` ([n, w.dim] fp32, row j = entry j). rotate: apply the
+// indexer's Hadamard. Returns the number of entries appended.
+int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const RopeV4& rope, bool rotate,
+                      CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries);
+
+}  // namespace dseek
