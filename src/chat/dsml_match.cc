@@ -127,14 +127,14 @@ bool match_param_body(std::string_view b, Param& out) {
   return false;
 }
 
-std::string arguments_json(const std::vector<Param>& params) {
+std::string arguments_json(const std::vector<Param>& params, bool verbatim_values) {
   std::string out = "{";
   for (size_t i = 0; i < params.size(); ++i) {
     const Param& p = params[i];
     if (i) out += ", ";
     out += py_dumps_string(p.key);
     out += ": ";
-    if (!p.is_string && is_json_text(p.value)) {
+    if (!p.is_string && (verbatim_values || is_json_text(p.value))) {
       out += p.value;
     } else {
       out += py_dumps_string(p.value);

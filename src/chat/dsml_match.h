@@ -7,7 +7,22 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/literals.h"
+
 namespace dseek::chat::detail {
+
+// The tool-call block of one DSML chat format: its tag name (V3.2 "function_calls", V4
+// "tool_calls") and how string="false" values reach `arguments`. Everything else of the
+// block (invoke, parameter, the patterns below) is common to both formats.
+struct BlockSyntax {
+  std::string_view opener;  // the parser's OPENER: "\n\n<｜DSML｜NAME" (without '>')
+  std::string_view close;   // "</｜DSML｜NAME>"
+  bool verbatim_values;     // copy string="false" values as they are, JSON or not (the reference)
+};
+
+// V3.2's block (CHAT_FORMAT.md section 9): function_calls; a string="false" value that is not
+// JSON becomes a JSON string (arguments_json below).
+inline constexpr BlockSyntax kV32Block{lit::kOpener, lit::kCallsClose, false};
 
 // find_first: the earliest occurrence at or after `from` of any needle. When none occurs,
 // pos = end = text.size() and which = -1 (the "segment" is the rest of the text).
@@ -39,8 +54,10 @@ bool match_param_body(std::string_view body, Param& out);
 
 // `{"KEY": W, ...}`: W = json.dumps(VALUE) for string="true"; for string="false" the
 // VALUE verbatim when it is valid JSON syntax (is_json_text), else json.dumps(VALUE) -- the one
-// departure from the reference, which would insert invalid JSON verbatim.
-std::string arguments_json(const std::vector<Param>& params);
+// departure from the reference, which would insert invalid JSON verbatim. With
+// `verbatim_values` every string="false" VALUE is inserted as it is, as the reference's
+// decode_dsml_to_arguments does (the text may then not be JSON).
+std::string arguments_json(const std::vector<Param>& params, bool verbatim_values = false);
 
 // Whether `s` contains BOS, EOS, "<think>", "</think>" or "｜DSML｜" (the leak check).
 bool contains_special_token(std::string_view s);

@@ -72,8 +72,11 @@ void apply_delta(AssistantMessage& msg, const Delta& d) {
   }
 }
 
-StreamParser::StreamParser(bool thinking, std::string call_id_prefix)
-    : thinking_(thinking), id_prefix_(std::move(call_id_prefix)), state_(thinking ? State::Reasoning : State::Content) {}
+StreamParser::StreamParser(bool thinking, std::string call_id_prefix, detail::BlockSyntax syntax)
+    : thinking_(thinking),
+      id_prefix_(std::move(call_id_prefix)),
+      syntax_(syntax),
+      state_(thinking ? State::Reasoning : State::Content) {}
 
 std::vector<Delta> StreamParser::feed(std::string_view chunk) {
   if (finished_) throw Error("StreamParser::feed called after finish()");
@@ -147,7 +150,7 @@ void StreamParser::commit_call() {
   Delta args;
   args.kind = Delta::Kind::ToolCallArgs;
   args.index = n_calls_;
-  args.text = detail::arguments_json(params_);
+  args.text = detail::arguments_json(params_, syntax_.verbatim_values);
   out_.push_back(std::move(start));
   out_.push_back(std::move(args));
   ++n_calls_;
@@ -181,7 +184,7 @@ bool StreamParser::step(bool at_end) {
       return true;
 
     case State::Content:
-      if (!stream_segment({lit::kEos, lit::kOpener}, Delta::Kind::Content, at_end, h)) return false;
+      if (!stream_segment({lit::kEos, syntax_.opener}, Delta::Kind::Content, at_end, h)) return false;
       if (h.which < 0) {
         go(State::AfterEos, buf_.size());  // no EOS (truncated answer)
         return false;
@@ -200,9 +203,9 @@ bool StreamParser::step(bool at_end) {
         go(State::AfterBlock, pos_);  // the block may end the text here
         return true;
       }
-      h = search({lit::kInvokeStart, lit::kCallsClose});
+      h = search({lit::kInvokeStart, syntax_.close});
       if (h.which < 0 && !at_end) {
-        if (!could_become(buf.substr(pos_), ">\n", {lit::kInvokeStart, lit::kCallsClose})) fail();
+        if (!could_become(buf.substr(pos_), ">\n", {lit::kInvokeStart, syntax_.close})) fail();
         return state_ == State::Raw;
       }
       if (buf.substr(pos_, h.pos - pos_) != ">\n" || h.which < 0) {

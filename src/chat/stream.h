@@ -49,11 +49,14 @@ void apply_delta(AssistantMessage& msg, const Delta& d);
 // that never closes its reasoning stays reasoning.
 //
 // `call_id_prefix`: when non-empty, tool call i gets id call_id_prefix + std::to_string(i);
-// otherwise ids are empty (as parse_completion's). Throws dseek::Error only when feed() or
-// finish() is called after finish().
+// otherwise ids are empty (as parse_completion's). `syntax` names the tool-call block and
+// its arguments rule: V3.2's by default (everything above); chat/v4/stream.h passes V4's
+// (tool_calls, string="false" values verbatim, as chat::v4::parse_completion). Throws
+// dseek::Error only when feed() or finish() is called after finish().
 class StreamParser {
  public:
-  explicit StreamParser(bool thinking, std::string call_id_prefix = {});
+  explicit StreamParser(bool thinking, std::string call_id_prefix = {},
+                        detail::BlockSyntax syntax = detail::kV32Block);
 
   std::vector<Delta> feed(std::string_view chunk);
   std::vector<Delta> finish();
@@ -73,6 +76,7 @@ class StreamParser {
 
   bool thinking_;
   std::string id_prefix_;
+  detail::BlockSyntax syntax_;
   bool finished_ = false;
   State state_;
   std::string buf_;        // text not yet dropped; offsets below index into it
