@@ -13,7 +13,7 @@ class LocalClient : public ModelClient {
  public:
   LocalClient(const std::string& dir, const std::string& numerics, const GenerationSettings& gen)
       : dir_(dir), numerics_(numerics), gen_(gen), engine_(dir, parse_numerics(numerics)),
-        session_(engine_.model().new_cache()) {}
+        session_(engine_.lm().new_sequence()) {}
 
   ModelReply complete(const Json& messages, const Json& tools) override {
     Json body = {{"messages", messages}};
@@ -24,7 +24,7 @@ class LocalClient : public ModelClient {
     const auto t0 = std::chrono::steady_clock::now();
     // Each step re-sends the growing conversation: the KV cache of the previous step is kept
     // and its common prefix reused, so only the new messages are prefilled.
-    Completion c = engine_.complete(body, gen_.thinking, opt, {}, &session_);
+    Completion c = engine_.complete(body, gen_.thinking, opt, {}, session_.get());
     ModelReply r;
     r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.message = c.message;
@@ -45,7 +45,7 @@ class LocalClient : public ModelClient {
   std::string dir_, numerics_;
   GenerationSettings gen_;
   LocalEngine engine_;
-  SequenceCache session_;
+  std::unique_ptr<LmSequence> session_;
 };
 
 }  // namespace

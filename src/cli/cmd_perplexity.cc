@@ -33,20 +33,20 @@ int cmd_perplexity(const PerplexityArgs& a) {
   if (!a.save_logprobs.empty() && a.save_logprobs == a.kld_base)
     throw Error(a.save_logprobs + ": --save-logprobs would overwrite the --kl-divergence-base it reads");
   const std::string text = read_file(a.text_file);
-  auto model = Model::load(a.model_dir, parse_numerics(a.numerics));
+  auto model = CausalLm::load(a.model_dir, parse_numerics(a.numerics));
   const Tokenizer tok = load_model_tokenizer(a.model_dir);
   const std::vector<int32_t> tokens = tok.encode(text);
   PerplexityOptions opt;
   opt.ctx = a.ctx;
   opt.max_chunks = a.chunks;
-  opt.bos = model->config().bos_token_id;
+  opt.bos = model->info().bos_token_id;
   std::unique_ptr<LogprobFile> ref, save;
   if (!a.kld_base.empty()) ref = LogprobFile::open(a.kld_base);
   int64_t chunks = static_cast<int64_t>(tokens.size()) / a.ctx;
   if (a.chunks > 0) chunks = std::min<int64_t>(chunks, a.chunks);
   if (ref) chunks = std::min(chunks, ref->chunks());
   if (!a.save_logprobs.empty() && chunks > 0)
-    save = LogprobFile::create(a.save_logprobs, model->config().vocab_size, a.ctx, chunks, a.ctx / 2, tokens);
+    save = LogprobFile::create(a.save_logprobs, model->info().vocab_size, a.ctx, chunks, a.ctx / 2, tokens);
   opt.max_chunks = chunks;
   std::fprintf(stderr, "perplexity: %zu tokens, %lld chunks of %lld (scored on their second half)\n", tokens.size(),
                static_cast<long long>(chunks), static_cast<long long>(a.ctx));

@@ -86,13 +86,13 @@ int cmd_chat(const RunArgs& a) {
   GenerateOptions opt = gen_options(a);
   LocalEngine engine(a.model_dir, parse_numerics(a.numerics));
   chat::Json body;
-  SequenceCache session = engine.model().new_cache();
+  std::unique_ptr<LmSequence> session = engine.lm().new_sequence();
   auto reset = [&] {
     body = chat::Json::object();
     body["messages"] = chat::Json::array();
     if (!a.system.empty()) body["messages"].push_back({{"role", "system"}, {"content", a.system}});
     if (!a.tools_file.empty()) body["tools"] = load_tools(a.tools_file);
-    session.release();
+    session->clear();
   };
   reset();
   const bool tty = isatty(0);
@@ -100,7 +100,7 @@ int cmd_chat(const RunArgs& a) {
   const std::string session_identity = engine.model_fingerprint() + " numerics=" + a.numerics;
   if (!a.session.empty() && std::filesystem::exists(a.session)) {
     std::string meta;
-    session = load_sequence_cache(a.session, engine.model().new_pool(0), &meta, session_identity);
+    session = v3_sequence(load_sequence_cache(a.session, engine.model().new_pool(0), &meta, session_identity));
     try {
       body = chat::Json::parse(meta);
     } catch (const std::exception& e) {
@@ -109,11 +109,13 @@ int cmd_chat(const RunArgs& a) {
     if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array())
       throw Error(a.session + ": the conversation record has no messages");
     if (tty)
-      std::cerr << "restored " << body["messages"].size() << " messages and " << session.length << " cached tokens from "
+      std::cerr << "restored " << body["messages"].size() << " messages and " << session->length() << " cached tokens from "
                 << a.session << "\n";
   }
   auto save = [&] {
-    if (!a.session.empty()) save_sequence_cache(a.session, session, body.dump(), session_identity);
+    if (a.session.empty()) return;
+    if (!session->v3_cache()) throw Error("--session: saving a " + engine.lm().info().model_type + " cache is not supported yet");
+    save_sequence_cache(a.session, *session->v3_cache(), body.dump(), session_identity);
   };
   if (tty) std::cerr << "dseek chat — " << a.model_dir << " (/exit to quit, /reset to clear history)\n";
   std::string line;
@@ -130,7 +132,7 @@ int cmd_chat(const RunArgs& a) {
     body["messages"].push_back({{"role", "user"}, {"content", line}});
     Completion c;
     try {
-      c = engine.complete(body, a.think, opt, {}, &session);
+      c = engine.complete(body, a.think, opt, {}, session.get());
     } catch (const Error& e) {
       body["messages"].erase(body["messages"].size() - 1);  // the turn failed: keep history as it was
       std::cerr << "error: " << e.what() << "\n";

@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/io_util.h"
-#include "model/model.h"
+#include "engine/causal_lm.h"
 #include "runtime/error.h"
 #include "weights/safetensors.h"
 
@@ -17,32 +17,29 @@ namespace dseek::cli {
 int cmd_score(const ScoreArgs& a) {
   const nlohmann::json j = read_json_file(a.ids_file);
   if (!j.is_array() || j.empty()) throw Error(a.ids_file + ": expected a non-empty JSON array of token ids");
-  auto model = Model::load(a.model_dir, parse_numerics(a.numerics));
-  const int64_t V = model->config().vocab_size;
+  auto model = CausalLm::load(a.model_dir, parse_numerics(a.numerics));  // V3.x or V4
+  const int64_t V = model->info().vocab_size;
   std::vector<int32_t> ids = read_token_ids(j, a.ids_file, V);
   const int64_t T = static_cast<int64_t>(ids.size());
-  if (T > model->config().max_position_embeddings)
+  if (T > model->info().max_positions)
     throw Error(a.ids_file + ": " + std::to_string(T) + " tokens exceed the model's max_position_embeddings " +
-                std::to_string(model->config().max_position_embeddings));
+                std::to_string(model->info().max_positions));
   // The output is [T, vocab] fp32: refuse early when it cannot fit in memory.
   const double need = double(T) * double(V) * 4.0 * 2.0;
   const double avail = double(sysconf(_SC_AVPHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
   if (avail > 0 && need > avail)
     throw Error(a.ids_file + ": logits of " + std::to_string(T) + " tokens x " + std::to_string(V) + " vocab need " +
                 std::to_string(need / 1e9) + " GB; " + std::to_string(avail / 1e9) + " GB of memory is available");
-  SequenceCache cache = model->new_cache();
-  std::vector<SequenceCache*> caches{&cache};
+  std::unique_ptr<LmSequence> seq = model->new_sequence();
   std::vector<float> logits;
   if (a.decode) {
     logits.reserve(T * V);
     for (int32_t id : ids) {
-      Batch b{{id}, {0}};
-      ForwardResult r = model->forward(b, caches, true);
-      logits.insert(logits.end(), r.logits.begin(), r.logits.end());
+      std::vector<float> r = model->forward(*seq, {id}, true);
+      logits.insert(logits.end(), r.begin(), r.end());
     }
   } else {
-    Batch b{ids, std::vector<int32_t>(ids.size(), 0)};
-    logits = model->forward(b, caches, true).logits;
+    logits = model->forward(*seq, ids, true);
   }
   TensorData t{"logits", DType::F32, {T, V}, std::vector<uint8_t>(logits.size() * 4)};
   std::memcpy(t.bytes.data(), logits.data(), t.bytes.size());

@@ -10,27 +10,36 @@ namespace dseek {
 
 
 LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
-    : model_(Model::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(model_->checkpoint().fingerprint()) {}
+    : lm_(CausalLm::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(lm_->fingerprint()) {}
+
+const Model& LocalEngine::model() const {
+  if (!lm_->v3()) throw Error("this command does not run " + lm_->info().model_type + " checkpoints yet");
+  return *lm_->v3();
+}
 
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
-                                 const std::function<void(const std::string&)>& on_text, SequenceCache* session) const {
+                                 const std::function<void(const std::string&)>& on_text, LmSequence* session) const {
   Completion c;
+  if (lm_->info().chat_format != "v3.2")
+    throw Error("the " + lm_->info().chat_format + " chat format is not wired into run/chat yet (" +
+                lm_->info().model_type + "); dseek score runs it");
   std::string prompt = chat::render_request(request, thinking);
   c.prompt_ids = tok_.encode(prompt);
   GenerateOptions o = opt;
-  if (o.stop_ids.empty()) o.stop_ids = {model_->config().eos_token_id};
+  if (o.stop_ids.empty()) o.stop_ids = {lm_->info().eos_token_id};
   StreamDecoder dec(tok_);
-  SequenceCache fresh;
-  if (!session) fresh = model_->new_cache();
-  SequenceCache& cache = session ? *session : fresh;
+  std::unique_ptr<LmSequence> fresh;
+  if (!session) fresh = lm_->new_sequence();
+  LmSequence& seq = session ? *session : *fresh;
   // Reuse the longest common prefix with what the cache holds; at least one token is fed.
+  const std::vector<int32_t>& held = seq.tokens();
   size_t keep = 0;
-  while (keep < cache.tokens.size() && keep < c.prompt_ids.size() && cache.tokens[keep] == c.prompt_ids[keep]) ++keep;
+  while (keep < held.size() && keep < c.prompt_ids.size() && held[keep] == c.prompt_ids[keep]) ++keep;
   keep = std::min(keep, c.prompt_ids.size() - 1);
-  cache.truncate(static_cast<int64_t>(keep));
+  keep = static_cast<size_t>(seq.truncate(static_cast<int64_t>(keep)));
   c.cached_tokens = static_cast<int64_t>(keep);
   std::vector<int32_t> feed(c.prompt_ids.begin() + static_cast<int64_t>(keep), c.prompt_ids.end());
-  c.ids = generate(*model_, cache, feed, o,
+  c.ids = generate(*lm_, seq, feed, o,
                    [&](int32_t id) {
                      std::string piece = dec.push(id);
                      if (on_text && !piece.empty()) on_text(piece);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "chat/chat.h"
+#include "engine/causal_lm.h"
 #include "engine/generate.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
@@ -26,10 +27,13 @@ struct Completion {
 
 class LocalEngine {
  public:
-  // Loads DIR (checkpoint + DIR/tokenizer.json). Throws dseek::Error.
+  // Loads DIR (checkpoint + DIR/tokenizer.json; V3.x or V4, CausalLm::load). Throws dseek::Error.
   LocalEngine(const std::string& dir, Numerics numerics);
 
-  const Model& model() const { return *model_; }
+  const CausalLm& lm() const { return *lm_; }
+  // The V3 model (paged KV sessions, the batched scheduler). Throws dseek::Error naming the
+  // model type for a DeepSeek-V4 checkpoint.
+  const Model& model() const;
   const Tokenizer& tokenizer() const { return tok_; }
   // Checkpoint::fingerprint() of the loaded weights, computed once: what a saved session
   // (`chat --session`) records and must match before its KV cache is restored.
@@ -43,10 +47,10 @@ class LocalEngine {
   // reports how many prompt tokens came from it.
   Completion complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                       const std::function<void(const std::string&)>& on_text = {},
-                      SequenceCache* session = nullptr) const;
+                      LmSequence* session = nullptr) const;
 
  private:
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<CausalLm> lm_;
   Tokenizer tok_;
   std::string fingerprint_;
 };

@@ -101,13 +101,13 @@ void LogprobFile::finish() {
 double PerplexityResult::ppl() const { return scored ? std::exp(nll / double(scored)) : 0.0; }
 double PerplexityResult::ref_ppl() const { return scored ? std::exp(ref_nll / double(scored)) : 0.0; }
 
-PerplexityResult run_perplexity(const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& opt,
+PerplexityResult run_perplexity(const CausalLm& lm, const std::vector<int32_t>& tokens, const PerplexityOptions& opt,
                                 LogprobFile* save, LogprobFile* ref, const std::function<void(int64_t, int64_t)>& progress) {
-  const int64_t V = model.config().vocab_size, n = opt.ctx, first = n / 2;
+  const int64_t V = lm.info().vocab_size, n = opt.ctx, first = n / 2;
   if (n < 4) throw Error("perplexity: --ctx must be at least 4 (each chunk is scored on its second half)");
-  if (n > model.config().max_position_embeddings)
+  if (n > lm.info().max_positions)
     throw Error("perplexity: --ctx " + std::to_string(n) + " exceeds the model's context " +
-                std::to_string(model.config().max_position_embeddings));
+                std::to_string(lm.info().max_positions));
   int64_t chunks = static_cast<int64_t>(tokens.size()) / n;
   if (opt.max_chunks > 0) chunks = std::min(chunks, opt.max_chunks);
   if (chunks == 0)
@@ -127,10 +127,10 @@ PerplexityResult run_perplexity(const Model& model, const std::vector<int32_t>& 
     ids[0] = opt.bos;  // every chunk starts as a document does
     if (ref && !std::equal(ids.begin() + 1, ids.end(), ref->tokens().begin() + c * n + 1))
       throw Error("perplexity: chunk " + std::to_string(c) + " has other tokens than the reference run (another text or tokenizer?)");
-    SequenceCache cache = model.new_cache();
-    ForwardResult r = model.forward(Batch{ids, std::vector<int32_t>(n, 0)}, {&cache}, true);
+    std::unique_ptr<LmSequence> seq = lm.new_sequence();
+    const std::vector<float> logits = lm.forward(*seq, ids, true);
     for (int64_t i = first; i < n - 1; ++i) {
-      log_softmax(r.logits.data() + i * V, V, lp);
+      log_softmax(logits.data() + i * V, V, lp);
       const int32_t next = ids[i + 1];
       res.nll -= lp[next];
       ++res.scored;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/causal_lm.h"
 #include "model/model.h"
 
 namespace dseek {
@@ -70,7 +71,7 @@ struct PerplexityResult {
 // none); ref: a reference run's file over the same tokens and ctx (nullptr: none). progress
 // is called after each chunk with (chunks done, chunks total). Throws dseek::Error when the
 // text has fewer than ctx tokens, or the reference's tokens, ctx or vocab differ.
-PerplexityResult run_perplexity(const Model& model, const std::vector<int32_t>& tokens, const PerplexityOptions& opt,
+PerplexityResult run_perplexity(const CausalLm& lm, const std::vector<int32_t>& tokens, const PerplexityOptions& opt,
                                 LogprobFile* save, LogprobFile* ref,
                                 const std::function<void(int64_t, int64_t)>& progress = {});
 

@@ -29,7 +29,7 @@ TEST(Perplexity, EqualsExpMeanNllOfTheSecondHalves) {
   const std::vector<int32_t> toks = some_tokens(3 * ctx + 5, V);
   PerplexityOptions opt;
   opt.ctx = ctx;
-  const PerplexityResult r = run_perplexity(*model, toks, opt, nullptr, nullptr);
+  const PerplexityResult r = run_perplexity(*CausalLm::borrow(*model), toks, opt, nullptr, nullptr);
   EXPECT_EQ(r.chunks, 3);
   EXPECT_EQ(r.scored, 3 * (ctx - 1 - ctx / 2));
   double nll = 0;
@@ -60,13 +60,13 @@ TEST(Perplexity, KlDivergenceAgainstSavedLogprobs) {
   opt.ctx = 32;
   {
     auto save = LogprobFile::create(base, q8->config().vocab_size, 32, 4, 16, toks);
-    run_perplexity(*q8, toks, opt, save.get(), nullptr);
+    run_perplexity(*CausalLm::borrow(*q8), toks, opt, save.get(), nullptr);
     EXPECT_FALSE(fs::exists(base));  // only PATH.tmp until finish()
     save->finish();
   }
   ASSERT_TRUE(fs::exists(base));
   auto ref = LogprobFile::open(base);
-  const PerplexityResult self = run_perplexity(*q8, toks, opt, nullptr, ref.get());
+  const PerplexityResult self = run_perplexity(*CausalLm::borrow(*q8), toks, opt, nullptr, ref.get());
   ASSERT_EQ(self.kld.size(), size_t(self.scored));
   double mx = 0;
   for (double k : self.kld) mx = std::max(mx, k);
@@ -76,7 +76,7 @@ TEST(Perplexity, KlDivergenceAgainstSavedLogprobs) {
 
   auto q2 = Model::load(gguf("gguf-v32-Q2_K-00001-of-00002.gguf"), Numerics::Exact);
   auto ref2 = LogprobFile::open(base);
-  const PerplexityResult r2 = run_perplexity(*q2, toks, opt, nullptr, ref2.get());
+  const PerplexityResult r2 = run_perplexity(*CausalLm::borrow(*q2), toks, opt, nullptr, ref2.get());
   double mean = 0;
   for (double k : r2.kld) mean += k / double(r2.kld.size());
   EXPECT_GT(mean, 1e-3) << "Q2_K against Q8_0";
@@ -86,7 +86,7 @@ TEST(Perplexity, KlDivergenceAgainstSavedLogprobs) {
   std::vector<int32_t> other = toks;
   other[40] = (other[40] + 1) % q8->config().vocab_size;
   auto ref3 = LogprobFile::open(base);
-  EXPECT_THROW(run_perplexity(*q8, other, opt, nullptr, ref3.get()), Error);
+  EXPECT_THROW(run_perplexity(*CausalLm::borrow(*q8), other, opt, nullptr, ref3.get()), Error);
   fs::remove_all(dir);
 }
 

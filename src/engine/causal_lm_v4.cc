@@ -1,0 +1,67 @@
+// CausalLm over the DeepSeek-V4 model (model_v4/ModelV4): a sequence is a StateV4 and its tokens.
+#include <memory>
+
+#include "engine/causal_lm.h"
+#include "model_v4/model_v4.h"
+
+namespace dseek {
+
+namespace {
+
+class SequenceV4 : public LmSequence {
+ public:
+  explicit SequenceV4(const ModelV4& m) : m_(m), st_(m.new_state()) {}
+  int64_t length() const override { return st_.pos; }
+  const std::vector<int32_t>& tokens() const override { return tokens_; }
+  int64_t truncate(int64_t n) override {
+    if (n < length()) clear();  // compressor state cannot be rolled back
+    return length();
+  }
+  void clear() override {
+    st_ = m_.new_state();
+    tokens_.clear();
+  }
+  size_t bytes() const override { return st_.bytes(); }
+  StateV4& state() { return st_; }
+  std::vector<int32_t>& token_list() { return tokens_; }
+
+ private:
+  const ModelV4& m_;
+  StateV4 st_;
+  std::vector<int32_t> tokens_;
+};
+
+class CausalLmV4 : public CausalLm {
+ public:
+  explicit CausalLmV4(std::unique_ptr<ModelV4> m) : m_(std::move(m)) {
+    const ConfigV4& c = m_->config();
+    info_.model_type = "deepseek_v4";
+    info_.chat_format = "v4";
+    info_.vocab_size = c.vocab_size;
+    info_.max_positions = c.max_position_embeddings;
+    info_.bos_token_id = c.bos_token_id;
+    info_.eos_token_id = c.eos_token_id;
+  }
+  const LmInfo& info() const override { return info_; }
+  std::string fingerprint() const override { return m_->checkpoint().fingerprint(); }
+  std::unique_ptr<LmSequence> new_sequence() const override { return std::make_unique<SequenceV4>(*m_); }
+  std::vector<float> forward(LmSequence& seq, const std::vector<int32_t>& tokens, bool all_logits) const override {
+    auto* s = dynamic_cast<SequenceV4*>(&seq);
+    if (!s) throw Error("forward: a sequence of another model");
+    std::vector<float> logits = m_->forward(tokens, s->state(), all_logits).logits;
+    s->token_list().insert(s->token_list().end(), tokens.begin(), tokens.end());
+    return logits;
+  }
+
+ private:
+  std::unique_ptr<ModelV4> m_;
+  LmInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir) {
+  return std::make_unique<CausalLmV4>(ModelV4::load(dir));
+}
+
+}  // namespace dseek
