@@ -1,0 +1,78 @@
+// CausalLm picks the model by the checkpoint: DeepSeek-V4 (fixtures-v4/tiny-v4) generates the
+// oracle's greedy continuation through the engine's generate(), and its sequences keep or drop
+// their state as LmSequence::truncate promises.
+#include <gtest/gtest.h>
+
+#include "engine/causal_lm.h"
+#include "engine/generate.h"
+#include "model/golden.h"
+#include "test_paths.h"
+#include "weights/safetensors.h"
+
+namespace dseek::test {
+namespace {
+
+std::vector<int32_t> prompt_tokens(const SafetensorsFile& g, const std::string& p) {
+  std::vector<int32_t> out;
+  for (int64_t v : as_i64(g.get(p + ".tokens"))) out.push_back(static_cast<int32_t>(v));
+  return out;
+}
+
+TEST(CausalLmV4, GreedyGenerationEqualsTheOracle) {
+  const std::string dir = data_path("fixtures-v4/tiny-v4");
+  if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
+  EXPECT_TRUE(is_v4_checkpoint(dir));
+  auto lm = CausalLm::load(dir, Numerics::Exact);
+  EXPECT_EQ(lm->info().model_type, "deepseek_v4");
+  EXPECT_EQ(lm->info().chat_format, "v4");
+  EXPECT_EQ(lm->v3(), nullptr);
+  auto golden = SafetensorsFile::open(dir + "/golden.exact.safetensors");
+  for (const std::string p : {"prompt0", "prompt1"}) {
+    const std::vector<int32_t> prompt = prompt_tokens(*golden, p);
+    const std::vector<int64_t> want = as_i64(golden->get(p + ".greedy.tokens"));
+    GenerateOptions opt;
+    opt.max_tokens = static_cast<int>(want.size());
+    opt.sampling.temperature = 0;
+    opt.stop_ids = {-1};
+    auto seq = lm->new_sequence();
+    GenerateStats st;
+    const std::vector<int32_t> got = generate(*lm, *seq, prompt, opt, [](int32_t) { return true; }, &st);
+    EXPECT_EQ(std::vector<int64_t>(got.begin(), got.end()), want) << p;
+    EXPECT_EQ(seq->length(), static_cast<int64_t>(prompt.size() + want.size() - 1));
+    EXPECT_EQ(seq->tokens().size(), static_cast<size_t>(seq->length()));
+    EXPECT_GT(seq->bytes(), 0u);
+  }
+}
+
+TEST(CausalLmV4, TruncateKeepsTheWholeSequenceOrStartsOver) {
+  const std::string dir = data_path("fixtures-v4/tiny-v4");
+  if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
+  auto lm = CausalLm::load(dir, Numerics::Exact);
+  auto golden = SafetensorsFile::open(dir + "/golden.exact.safetensors");
+  const std::vector<int32_t> prompt = prompt_tokens(*golden, "prompt0");
+  const std::vector<float> want = as_f32(golden->get("prompt0.prefill.logits"));
+  const int64_t V = lm->info().vocab_size, T = static_cast<int64_t>(prompt.size());
+  auto seq = lm->new_sequence();
+  lm->forward(*seq, std::vector<int32_t>(prompt.begin(), prompt.begin() + 100), false);
+  EXPECT_EQ(seq->truncate(100), 100);  // the whole sequence: kept
+  std::vector<float> rest = lm->forward(*seq, std::vector<int32_t>(prompt.begin() + 100, prompt.end()), true);
+  EXPECT_LE(max_abs_diff(rest.data(), want.data() + 100 * V, (T - 100) * V), 1e-3f);
+  EXPECT_EQ(seq->truncate(50), 0);  // a V4 state cannot be rolled back: it starts over
+  EXPECT_EQ(seq->length(), 0);
+  std::vector<float> again = lm->forward(*seq, prompt, true);
+  EXPECT_LE(max_abs_diff(again.data(), want.data(), T * V), 1e-3f);
+}
+
+TEST(CausalLmV4, OfficialNumericsAreRefusedByName) {
+  const std::string dir = data_path("fixtures-v4/tiny-v4");
+  if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
+  try {
+    CausalLm::load(dir, Numerics::Official);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("exact"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dseek::test
