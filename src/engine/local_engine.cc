@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "chat/v4/v4.h"
 #include "engine/model_tokenizer.h"
 #include "runtime/error.h"
 
@@ -20,10 +21,9 @@ const Model& LocalEngine::model() const {
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                                  const std::function<void(const std::string&)>& on_text, LmSequence* session) const {
   Completion c;
-  if (lm_->info().chat_format != "v3.2")
-    throw Error("the " + lm_->info().chat_format + " chat format is not wired into run/chat yet (" +
-                lm_->info().model_type + "); dseek score runs it");
-  std::string prompt = chat::render_request(request, thinking);
+  // The checkpoint's generation picks the chat codec (chat/ for V3.2, chat/v4 for V4).
+  const bool v4 = lm_->info().chat_format == "v4";
+  std::string prompt = v4 ? chat::v4::render_request(request, thinking) : chat::render_request(request, thinking);
   c.prompt_ids = tok_.encode(prompt);
   GenerateOptions o = opt;
   if (o.stop_ids.empty()) o.stop_ids = {lm_->info().eos_token_id};
@@ -50,7 +50,7 @@ Completion LocalEngine::complete(const chat::Json& request, bool thinking, const
   if (on_text && !rest.empty()) on_text(rest);
   c.text = tok_.decode(c.ids);
   try {
-    c.message = chat::parse_completion(c.text, thinking);
+    c.message = v4 ? chat::v4::parse_completion(c.text, thinking) : chat::parse_completion(c.text, thinking);
     c.parsed = true;
   } catch (const Error& e) {
     // The V3.2 format rejects the text (e.g. cut off by max_tokens): keep every byte as content.
