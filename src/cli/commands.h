@@ -51,7 +51,7 @@ struct TokenizeArgs {
 int cmd_tokenize(const TokenizeArgs& a);
 
 struct TemplateArgs {
-  std::string model_dir, request_file, parse_file;
+  std::string model_dir, request_file, parse_file, chat_format = "v3.2";  // chat_format: v3.2 | v4
   bool think = false;
 };
 int cmd_template(const TemplateArgs& a);

@@ -136,12 +136,18 @@ int main(int argc, char** argv) {
 
   TemplateArgs tmpl;
   tmpl.model_dir = def_model;
-  auto* c_tmpl = app.add_subcommand("template", "render a request to the exact V3.2 prompt, or parse a completion");
+  auto* c_tmpl = app.add_subcommand("template", "render a request to the exact prompt (V3.2, or V4), or parse a completion");
   add_model_option(c_tmpl, tmpl.model_dir);
-  auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file, "OpenAI-style request body (JSON)");
+  auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file,
+                                   "OpenAI-style request body (JSON); with --chat-format v4 also the encoder's options as "
+                                   "top-level fields: thinking_mode, reasoning_effort, drop_thinking, "
+                                   "add_default_bos_token, context");
   auto* o_parse = c_tmpl->add_option("--parse-file", tmpl.parse_file, "completion text to parse");
   o_req->excludes(o_parse);
   c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
+  c_tmpl->add_option("--chat-format", tmpl.chat_format, "v3.2 (DeepSeek-V3.2) | v4 (DeepSeek-V4's encoding_dsv4)")
+      ->check(CLI::IsMember({"v3.2", "v4"}))
+      ->capture_default_str();
 
   BenchArgs bench;
   auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
