@@ -8,7 +8,6 @@
 #include "cli/commands.h"
 #include "cli/io_util.h"
 #include "engine/local_engine.h"
-#include "model/kv_session.h"
 
 namespace dseek::cli {
 
@@ -100,7 +99,7 @@ int cmd_chat(const RunArgs& a) {
   const std::string session_identity = engine.model_fingerprint() + " numerics=" + a.numerics;
   if (!a.session.empty() && std::filesystem::exists(a.session)) {
     std::string meta;
-    session = v3_sequence(load_sequence_cache(a.session, engine.model().new_pool(0), &meta, session_identity));
+    session = engine.lm().load_session(a.session, &meta, session_identity);
     try {
       body = chat::Json::parse(meta);
     } catch (const std::exception& e) {
@@ -113,9 +112,7 @@ int cmd_chat(const RunArgs& a) {
                 << a.session << "\n";
   }
   auto save = [&] {
-    if (a.session.empty()) return;
-    if (!session->v3_cache()) throw Error("--session: saving a " + engine.lm().info().model_type + " cache is not supported yet");
-    save_sequence_cache(a.session, *session->v3_cache(), body.dump(), session_identity);
+    if (!a.session.empty()) engine.lm().save_session(a.session, *session, body.dump(), session_identity);
   };
   if (tty) std::cerr << "dseek chat — " << a.model_dir << " (/exit to quit, /reset to clear history)\n";
   std::string line;

@@ -49,18 +49,23 @@ int cmd_serve(const ServeArgs& a) {
                o.parallel, static_cast<long long>(srv.state().scheduler->ctx_size()));
   {  // The memory plan: mmap'd weights, KV cache a token (latent + k_pe, indexer key), budget.
     const Scheduler& sch = *srv.state().scheduler;
-    const ModelConfig& c = sch.model().config();
-    const KvPoolStats ps = sch.pool().stats();
-    const double esz = sch.pool().dtype() == KvDtype::F32 ? 4 : 2;
-    const double latent = c.num_hidden_layers * (c.kv_lora_rank + c.qk_rope_head_dim) * esz;
-    const double index = c.num_hidden_layers * (c.has_indexer ? c.index_head_dim : 0) * esz;
-    std::fprintf(stderr, "dseek serve: memory: weights %.1f MiB (mmap'd); KV cache %.0f B a token (latent + k_pe %.0f B, indexer key %.0f B)",
-                 sch.model().checkpoint().total_bytes() / 1048576.0, latent + index, latent, index);
-    if (ps.capacity_blocks >= 0)
-      std::fprintf(stderr, "; budget %.1f MiB = %lld tokens\n", ps.capacity_blocks * ps.block_bytes / 1048576.0,
-                   static_cast<long long>(ps.capacity_blocks * sch.pool().block_tokens()));
-    else
-      std::fprintf(stderr, "; budget unbounded (--kv-budget to cap it)\n");
+    if (const Model* m = sch.lm().v3(); m && sch.pool()) {
+      const ModelConfig& c = m->config();
+      const KvPoolStats ps = sch.pool()->stats();
+      const double esz = sch.pool()->dtype() == KvDtype::F32 ? 4 : 2;
+      const double latent = c.num_hidden_layers * (c.kv_lora_rank + c.qk_rope_head_dim) * esz;
+      const double index = c.num_hidden_layers * (c.has_indexer ? c.index_head_dim : 0) * esz;
+      std::fprintf(stderr, "dseek serve: memory: weights %.1f MiB (mmap'd); KV cache %.0f B a token (latent + k_pe %.0f B, indexer key %.0f B)",
+                   m->checkpoint().total_bytes() / 1048576.0, latent + index, latent, index);
+      if (ps.capacity_blocks >= 0)
+        std::fprintf(stderr, "; budget %.1f MiB = %lld tokens\n", ps.capacity_blocks * ps.block_bytes / 1048576.0,
+                     static_cast<long long>(ps.capacity_blocks * sch.pool()->block_tokens()));
+      else
+        std::fprintf(stderr, "; budget unbounded (--kv-budget to cap it)\n");
+    } else {
+      std::fprintf(stderr, "dseek serve: memory: %s, each sequence keeps its own state (window rings, compressed entries)\n",
+                   sch.lm().info().model_type.c_str());
+    }
   }
   std::fprintf(stderr, "listening on http://%s:%d\n", a.host.c_str(), port);
   std::fflush(stderr);

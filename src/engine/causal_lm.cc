@@ -10,6 +10,25 @@ namespace dseek {
 std::unique_ptr<CausalLm> make_causal_lm_v3(std::unique_ptr<Model> m);
 std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir);
 
+std::vector<float> CausalLm::forward_batch(const std::vector<LmRun>& runs) const {
+  const int64_t V = info().vocab_size;
+  std::vector<float> out;
+  out.reserve(runs.size() * V);
+  for (const LmRun& r : runs) {
+    std::vector<float> l = forward(*r.seq, r.tokens, false);
+    out.insert(out.end(), l.end() - V, l.end());
+  }
+  return out;
+}
+
+void CausalLm::save_session(const std::string& path, LmSequence&, const std::string&, const std::string&) const {
+  throw Error(path + ": saving a " + info().model_type + " session is not supported yet");
+}
+
+std::unique_ptr<LmSequence> CausalLm::load_session(const std::string& path, std::string*, const std::string&) const {
+  throw Error(path + ": restoring a " + info().model_type + " session is not supported yet");
+}
+
 bool is_v4_checkpoint(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path cfg = fs::path(path) / "config.json";

@@ -33,8 +33,23 @@ class LmSequence {
   // Frees what the sequence holds (back to length 0).
   virtual void clear() = 0;
   virtual size_t bytes() const = 0;
-  // The V3 paged KV cache behind it (session files), or null for V4.
+  // Pooled caches (V3's paged KvPool): takes the longest cached prefix of `prompt` from the
+  // pool (returns its token count; 0 for models without prefix sharing), makes room for n more
+  // tokens (throws KvCacheFull), the blocks held. Defaults: no pool.
+  virtual int64_t adopt_prefix(const std::vector<int32_t>& prompt) {
+    (void)prompt;
+    return 0;
+  }
+  virtual void reserve(int64_t n) { (void)n; }
+  virtual int64_t blocks() const { return 0; }
+  // The V3 paged KV cache behind it, or null for V4.
   virtual SequenceCache* v3_cache() { return nullptr; }
+};
+
+// One sequence's tokens in a batched call.
+struct LmRun {
+  LmSequence* seq = nullptr;
+  std::vector<int32_t> tokens;
 };
 
 class CausalLm {
@@ -52,10 +67,33 @@ class CausalLm {
   // Checkpoint::fingerprint(): what a saved session records.
   virtual std::string fingerprint() const = 0;
   virtual std::unique_ptr<LmSequence> new_sequence() const = 0;
+  // A shared cache pool for many sequences (the server; budget_bytes <= 0: unbounded): V3's
+  // paged KvPool; null for a model whose sequences keep their own state (V4).
+  virtual std::shared_ptr<KvPool> new_pool(int64_t budget_bytes) const {
+    (void)budget_bytes;
+    return nullptr;
+  }
+  // A sequence on `pool` (from new_pool; null: as new_sequence()).
+  virtual std::unique_ptr<LmSequence> new_sequence(std::shared_ptr<KvPool> pool) const {
+    (void)pool;
+    return new_sequence();
+  }
   // Feeds tokens [T >= 1] after seq's tokens; returns logits [T, vocab] (all_logits) or
   // [1, vocab] for the last token. Throws dseek::Error for a token id out of range or a
   // position past max_positions, seq unchanged then.
   virtual std::vector<float> forward(LmSequence& seq, const std::vector<int32_t>& tokens, bool all_logits) const = 0;
+  // Several sequences at once (continuous batching): the last token's logits of each run,
+  // [runs, vocab]; a sequence's results do not depend on its batch-mates. Default: forward()
+  // one run after the other; V3: one batched Model::forward.
+  virtual std::vector<float> forward_batch(const std::vector<LmRun>& runs) const;
+  // Session files (`chat --session`): the sequence's cache and tokens, `meta` (caller text)
+  // and `identity` (model fingerprint + numerics, checked on load), written atomically.
+  // Throws dseek::Error naming the file on I/O failure, a corrupt file or another identity.
+  // Default: not supported (throws, naming the model type).
+  virtual void save_session(const std::string& path, LmSequence& seq, const std::string& meta,
+                            const std::string& identity) const;
+  virtual std::unique_ptr<LmSequence> load_session(const std::string& path, std::string* meta,
+                                                   const std::string& identity) const;
   // The V3 model behind it (the batched scheduler, paged KV sessions), or null for V4.
   virtual const Model* v3() const { return nullptr; }
 };

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "engine/causal_lm.h"
+#include "model/kv_session.h"
 
 namespace dseek {
 
@@ -18,6 +19,9 @@ class SequenceV3 : public LmSequence {
   }
   void clear() override { cache_.release(); }
   size_t bytes() const override { return cache_.bytes(); }
+  int64_t adopt_prefix(const std::vector<int32_t>& prompt) override { return cache_.adopt_prefix(prompt); }
+  void reserve(int64_t n) override { cache_.reserve(n); }
+  int64_t blocks() const override { return cache_.blocks(); }
   SequenceCache* v3_cache() override { return &cache_; }
 
  private:
@@ -43,6 +47,34 @@ class CausalLmV3 : public CausalLm {
     if (!c) throw Error("forward: a sequence of another model");
     Batch b{tokens, std::vector<int32_t>(tokens.size(), 0)};
     return m_->forward(b, {c}, all_logits).logits;
+  }
+  std::shared_ptr<KvPool> new_pool(int64_t budget_bytes) const override { return m_->new_pool(budget_bytes); }
+  std::unique_ptr<LmSequence> new_sequence(std::shared_ptr<KvPool> pool) const override {
+    if (!pool) return new_sequence();
+    return std::make_unique<SequenceV3>(SequenceCache(std::move(pool)));
+  }
+  std::vector<float> forward_batch(const std::vector<LmRun>& runs) const override {
+    Batch b;
+    std::vector<SequenceCache*> caches;
+    for (const LmRun& r : runs) {
+      SequenceCache* c = r.seq->v3_cache();
+      if (!c) throw Error("forward: a sequence of another model");
+      const int32_t idx = static_cast<int32_t>(caches.size());
+      caches.push_back(c);
+      b.tokens.insert(b.tokens.end(), r.tokens.begin(), r.tokens.end());
+      b.seq.insert(b.seq.end(), r.tokens.size(), idx);
+    }
+    return m_->forward(b, caches, false).logits;
+  }
+  void save_session(const std::string& path, LmSequence& seq, const std::string& meta,
+                    const std::string& identity) const override {
+    SequenceCache* c = seq.v3_cache();
+    if (!c) throw Error(path + ": a sequence of another model");
+    save_sequence_cache(path, *c, meta, identity);
+  }
+  std::unique_ptr<LmSequence> load_session(const std::string& path, std::string* meta,
+                                           const std::string& identity) const override {
+    return std::make_unique<SequenceV3>(load_sequence_cache(path, m_->new_pool(0), meta, identity));
   }
   const Model* v3() const override { return m_; }
 

@@ -13,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 struct Scheduler::Seq {
   uint64_t id = 0;
   GenRequest req;
-  SequenceCache cache;
+  std::unique_ptr<LmSequence> cache;
   std::unique_ptr<Sampler> sampler;
   std::vector<int32_t> pending;  // tokens still to feed (prompt rest, then the last sample)
   int64_t generated = 0, cached = 0;
@@ -22,14 +22,16 @@ struct Scheduler::Seq {
   bool got_first = false, done = false;
 };
 
-Scheduler::Scheduler(const Model& model, int parallel, int64_t ctx_size, int64_t kv_budget_bytes, int prefill_chunk)
-    : model_(model), parallel_(std::max(1, parallel)), ctx_size_(ctx_size), prefill_chunk_(std::max(1, prefill_chunk)) {
-  const int64_t maxpos = model.config().max_position_embeddings;
+Scheduler::Scheduler(const CausalLm& lm, int parallel, int64_t ctx_size, int64_t kv_budget_bytes, int prefill_chunk)
+    : lm_(lm), parallel_(std::max(1, parallel)), ctx_size_(ctx_size), prefill_chunk_(std::max(1, prefill_chunk)) {
+  const int64_t maxpos = lm.info().max_positions;
   if (ctx_size_ <= 0 || ctx_size_ > maxpos) ctx_size_ = maxpos;
-  pool_ = model.new_pool(kv_budget_bytes);
+  pool_ = lm.new_pool(kv_budget_bytes);
+  if (!pool_ && kv_budget_bytes > 0)
+    throw Error("--kv-budget: " + lm.info().model_type + " sequences keep their own state (no shared KV pool yet)");
   m_.parallel = parallel_;
-  m_.kv_block_tokens = pool_->block_tokens();
-  m_.kv_blocks_capacity = pool_->stats().capacity_blocks;
+  m_.kv_block_tokens = pool_ ? pool_->block_tokens() : 0;
+  m_.kv_blocks_capacity = pool_ ? pool_->stats().capacity_blocks : -1;
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -48,10 +50,10 @@ uint64_t Scheduler::submit(GenRequest req) {
   if (n >= ctx_size_)
     throw Error("prompt of " + std::to_string(n) + " tokens does not fit the context of " + std::to_string(ctx_size_) +
                 " tokens");
-  const int32_t V = model_.config().vocab_size;
+  const int32_t V = lm_.info().vocab_size;
   for (int32_t t : req.prompt)
     if (t < 0 || t >= V) throw Error("token id " + std::to_string(t) + " out of range");
-  const int64_t cap = pool_->stats().capacity_blocks, B = pool_->block_tokens();
+  const int64_t cap = pool_ ? pool_->stats().capacity_blocks : -1, B = pool_ ? pool_->block_tokens() : 1;
   const int64_t need = (n + std::min<int64_t>(req.opt.max_tokens, ctx_size_ - n) + B - 1) / B;
   if (cap >= 0 && need > cap)
     throw KvCacheFull("request needs " + std::to_string(need) + " KV-cache blocks (" + std::to_string(n) +
@@ -96,7 +98,7 @@ void Scheduler::finish(Seq& s, const std::string& reason, const std::string& err
   e.prompt_tokens = static_cast<int64_t>(s.req.prompt.size());
   e.completion_tokens = s.generated;
   e.cached_tokens = s.cached;
-  s.cache.release();  // blocks go back to the pool (published ones stay cached for reuse)
+  if (s.cache) s.cache->clear();  // blocks go back to the pool (published ones stay cached for reuse)
   auto now = Clock::now();
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   e.queue_s = secs(s.started - s.submitted);
@@ -132,13 +134,16 @@ void Scheduler::loop() {
       while (static_cast<int>(active.size()) < parallel_ && !queue_.empty()) {
         Seq& q = *queue_.front();
         // Admit when the prompt's blocks are available now (or nothing else could free any).
-        q.cache = SequenceCache(pool_);
-        q.cached = q.cache.adopt_prefix(q.req.prompt);
-        const int64_t rest = static_cast<int64_t>(q.req.prompt.size()) - q.cached;
-        const int64_t need = (q.cached + rest + 1 + pool_->block_tokens() - 1) / pool_->block_tokens() - q.cache.blocks();
-        if (need > pool_->available() && !active.empty()) {
-          q.cache.release();
-          break;
+        q.cache = lm_.new_sequence(pool_);
+        q.cached = q.cache->adopt_prefix(q.req.prompt);
+        if (pool_) {
+          const int64_t rest = static_cast<int64_t>(q.req.prompt.size()) - q.cached;
+          const int64_t need =
+              (q.cached + rest + 1 + pool_->block_tokens() - 1) / pool_->block_tokens() - q.cache->blocks();
+          if (need > pool_->available() && !active.empty()) {
+            q.cache->clear();
+            break;
+          }
         }
         q.pending.assign(q.req.prompt.begin() + q.cached, q.req.prompt.end());
         m_.prefix_cached_tokens_total += q.cached;
@@ -156,15 +161,14 @@ void Scheduler::loop() {
     m_.kv_cache_bytes = 0;
     m_.kv_cache_tokens = 0;
     for (auto& s : active) {
-      m_.kv_cache_bytes += static_cast<int64_t>(s->cache.bytes());
-      m_.kv_cache_tokens += s->cache.length;
+      m_.kv_cache_bytes += static_cast<int64_t>(s->cache->bytes());
+      m_.kv_cache_tokens += s->cache->length();
     }
   }
 }
 
 void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
-  Batch b;
-  std::vector<SequenceCache*> caches;
+  std::vector<LmRun> runs;
   std::vector<Seq*> in_batch;
   std::vector<bool> samples;  // this step ends the sequence's pending tokens: sample after it
   int64_t prefill_tokens = 0, decode_tokens = 0, prefill_budget = prefill_chunk_;
@@ -178,38 +182,33 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
       prefill_budget -= take;
     }
     try {
-      s.cache.reserve(take);
+      s.cache->reserve(take);
     } catch (const KvCacheFull& e) {
       finish(s, "error", e.what());
       continue;
     }
-    const int32_t idx = static_cast<int32_t>(caches.size());
-    caches.push_back(&s.cache);
     in_batch.push_back(&s);
-    for (int64_t k = 0; k < take; ++k) {
-      b.tokens.push_back(s.pending[k]);
-      b.seq.push_back(idx);
-    }
+    runs.push_back({s.cache.get(), std::vector<int32_t>(s.pending.begin(), s.pending.begin() + take)});
     s.pending.erase(s.pending.begin(), s.pending.begin() + take);
     samples.push_back(s.pending.empty());
     (take > 1 || s.generated == 0 ? prefill_tokens : decode_tokens) += take;
   }
   if (in_batch.empty()) return;
   auto t0 = Clock::now();
-  ForwardResult r;
+  std::vector<float> logits_all;
   try {
-    r = model_.forward(b, caches, false);
+    logits_all = lm_.forward_batch(runs);
   } catch (const std::exception& e) {
     for (Seq* s : in_batch) finish(*s, "error", e.what());
     return;
   }
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-  const int64_t V = model_.config().vocab_size;
+  const int64_t V = lm_.info().vocab_size;
   int64_t sampled = 0;
   for (size_t i = 0; i < in_batch.size(); ++i) {
     Seq& s = *in_batch[i];
     if (!samples[i]) continue;  // mid-prompt chunk: nothing to sample yet
-    const float* logits = r.logits.data() + i * V;
+    const float* logits = logits_all.data() + i * V;
     TokenEvent ev;
     ev.id = s.sampler->sample(logits, V);
     if (s.req.top_logprobs >= 0) {
@@ -239,18 +238,20 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
       finish(s, "cancelled");
     } else if (stop_id) {
       finish(s, "stop");
-    } else if (s.generated >= s.req.opt.max_tokens || s.cache.length + 1 >= ctx_size_) {
+    } else if (s.generated >= s.req.opt.max_tokens || s.cache->length() + 1 >= ctx_size_) {
       finish(s, "length");
     } else {
       s.pending = {ev.id};
     }
   }
   std::lock_guard<std::mutex> l(mu_);
-  const KvPoolStats ps = pool_->stats();
-  m_.kv_blocks_used = ps.used_blocks;
-  m_.prefix_lookups = ps.prefix_lookups;
-  m_.prefix_hits = ps.prefix_hits;
-  m_.kv_evictions = ps.evictions;
+  if (pool_) {
+    const KvPoolStats ps = pool_->stats();
+    m_.kv_blocks_used = ps.used_blocks;
+    m_.prefix_lookups = ps.prefix_lookups;
+    m_.prefix_hits = ps.prefix_hits;
+    m_.kv_evictions = ps.evictions;
+  }
   m_.prompt_tokens_total += prefill_tokens;
   m_.generated_tokens_total += sampled;
   // Time of a mixed step is attributed to prefill when it carried any prompt tokens.

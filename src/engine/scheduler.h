@@ -1,5 +1,5 @@
-// Continuous-batching scheduler: up to `parallel` sequences share one Model::forward call per
-// step. A new request joins at the next step (its whole prompt prefilled in that step), a
+// Continuous-batching scheduler: up to `parallel` sequences share one CausalLm::forward_batch
+// call per step (V3: one batched Model::forward; V4: one forward a sequence). A new request joins at the next step (its whole prompt prefilled in that step), a
 // finished or cancelled one leaves at once and frees its slot; more requests than slots wait
 // in a FIFO queue. Each sequence's arithmetic is independent of its batch-mates, so a request
 // gets the same tokens (greedy) alone or batched.
@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/causal_lm.h"
 #include "engine/generate.h"
 #include "model/model.h"
 
@@ -61,7 +62,7 @@ class Scheduler {
   // max_position_embeddings. kv_budget_bytes: memory of the shared paged KV cache (<= 0:
   // unbounded). prefill_chunk: prompt tokens prefilled per step (long prompts are split so
   // other sequences keep decoding).
-  Scheduler(const Model& model, int parallel, int64_t ctx_size, int64_t kv_budget_bytes = 0, int prefill_chunk = 512);
+  Scheduler(const CausalLm& lm, int parallel, int64_t ctx_size, int64_t kv_budget_bytes = 0, int prefill_chunk = 512);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -74,8 +75,9 @@ class Scheduler {
   void cancel(uint64_t id);
   SchedulerMetrics metrics() const;
   int64_t ctx_size() const { return ctx_size_; }
-  const KvPool& pool() const { return *pool_; }
-  const Model& model() const { return model_; }
+  // The shared paged KV pool (V3), or null when sequences keep their own state (V4).
+  const KvPool* pool() const { return pool_.get(); }
+  const CausalLm& lm() const { return lm_; }
 
  private:
   struct Seq;
@@ -83,7 +85,7 @@ class Scheduler {
   void step(std::vector<std::unique_ptr<Seq>>& active);
   void finish(Seq& s, const std::string& reason, const std::string& error = {});
 
-  const Model& model_;
+  const CausalLm& lm_;
   const int parallel_;
   int64_t ctx_size_;
   int prefill_chunk_;

@@ -72,7 +72,7 @@ void handle_completions(ServerState& st, const httplib::Request& req, httplib::R
   if (plan.ids_given) {
     prompt_text = st.tok().decode(ids);
   } else {
-    if (prompt_text.rfind(chat::lit::kBos, 0) != 0) ids.push_back(st.engine->model().config().bos_token_id);
+    if (prompt_text.rfind(chat::lit::kBos, 0) != 0) ids.push_back(st.engine->lm().info().bos_token_id);
     auto more = st.tok().encode(prompt_text);
     ids.insert(ids.end(), more.begin(), more.end());
   }

@@ -10,7 +10,7 @@ namespace dseek::server {
 
 std::vector<int32_t> stop_ids(const ServerState& st, const GenParams& g) {
   if (g.ignore_eos) return {};
-  return {st.engine->model().config().eos_token_id};
+  return {st.engine->lm().info().eos_token_id};
 }
 
 std::unique_ptr<Session> start_generation(ServerState& st, std::vector<int32_t> prompt, const GenParams& g,

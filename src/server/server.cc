@@ -86,7 +86,7 @@ Server::Server(const ServerOptions& opt) {
   st_.opt = opt;
   st_.engine = std::make_unique<LocalEngine>(opt.model_dir, opt.numerics);
   if (opt.prefill_chunk < 1) throw Error("--prefill-chunk must be >= 1");
-  st_.scheduler = std::make_unique<Scheduler>(st_.engine->model(), opt.parallel, opt.ctx_size, opt.kv_budget_bytes,
+  st_.scheduler = std::make_unique<Scheduler>(st_.engine->lm(), opt.parallel, opt.ctx_size, opt.kv_budget_bytes,
                                               opt.prefill_chunk);
   st_.model_id = model_name(opt.model_dir);
   st_.created = static_cast<int64_t>(std::time(nullptr));

@@ -42,7 +42,8 @@ TEST(Scheduler, BatchedEqualsAloneOnTheBuiltInSamples) {
     prompts.push_back(j["prompt_ids"].get<std::vector<int32_t>>());
     want.push_back(j["greedy_output_ids"].get<std::vector<int32_t>>());
   }
-  Scheduler sched(*model, 4, 0);
+  auto lm = CausalLm::borrow(*model);
+  Scheduler sched(*lm, 4, 0);
   std::vector<std::unique_ptr<Collected>> got;
   for (auto& p : prompts) {
     got.push_back(std::make_unique<Collected>());
@@ -61,7 +62,8 @@ TEST(Scheduler, BatchedEqualsAloneOnTheBuiltInSamples) {
 
 TEST(Scheduler, CancelAndErrors) {
   auto model = Model::load(repo_dir() + "/models/nano-agent", Numerics::Exact);
-  Scheduler sched(*model, 1, 64);
+  auto lm = CausalLm::borrow(*model);
+  Scheduler sched(*lm, 1, 64);
   Collected a, b;
   GenRequest ra = make({0, 100, 200}, 50, &a);
   ra.on_token = [&a](const TokenEvent& e) {
