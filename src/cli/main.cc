@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
 
   VirtualArgs virt;
   auto* c_virt = app.add_subcommand("virtual-checkpoint", "write a sparse-file checkpoint with real names, dtypes and shapes (no disk used)");
-  c_virt->add_option("--config", virt.config, "config.json to follow (default: the built-in DeepSeek-V3.2 671B config)");
+  c_virt->add_option("--config", virt.config, "config.json to follow: DeepSeek-V3.2 / V3, or V4 (model_type deepseek_v4; safetensors only) (default: the built-in DeepSeek-V3.2 671B config)");
   c_virt->add_option("--out", virt.out, "output directory (safetensors) or OUT.gguf")->required();
   c_virt->add_option("--shards", virt.shards, "number of shards (safetensors)")->capture_default_str();
   c_virt->add_option("--format", virt.format, "safetensors (the FP8 release's layout) | gguf (llama.cpp's)")

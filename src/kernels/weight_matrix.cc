@@ -100,13 +100,17 @@ Matrix weight_matrix(const Checkpoint& ck, const std::string& name, int64_t rows
   const TensorView& w = ck.get(name);
   const TensorView* scale = nullptr;
   if (w.dtype == DType::I8) {
-    scale = &ck.get(beside(name, "scale"));  // missing: "DIR: missing tensor '<base>.scale'"
+    scale = ck.find(beside(name, "scale"));
+    if (!scale)
+      throw Error(where(w) + ": FP4 weight (I8, two e2m1 codes a byte) without its F8_E8M0 scale tensor '" +
+                  beside(name, "scale") + "' (" + ck.missing_tensor_message(beside(name, "scale")) + ")");
   } else if (w.dtype == DType::F8_E4M3) {
     scale = ck.find(beside(name, "scale"));
     if (!scale) scale = ck.find(beside(name, "weight_scale_inv"));
     if (!scale)
       throw Error(ck.missing_tensor_message(beside(name, "scale")) + " (the block scales of FP8 '" + name +
-                  "'; V3 checkpoints name them '" + beside(name, "weight_scale_inv") + "')");
+                  "' in " + (w.file ? *w.file : std::string("?")) + "; V3 checkpoints name them '" +
+                  beside(name, "weight_scale_inv") + "')");
   }
   return weight_matrix(w, scale, rows, cols);
 }

@@ -1,6 +1,7 @@
 #include "model_v4/weights_v4.h"
 
 #include <cstring>
+#include <filesystem>
 
 #include "kernels/numeric.h"
 #include "kernels/weight_matrix.h"
@@ -17,14 +18,36 @@ class BinderV4 {
   BinderV4(const Checkpoint& ck, const ConfigV4& c) : ck_(ck), c_(c) {}
   size_t params = 0;
 
+  // Why the tensors being bound now are required, for the message of a missing one
+  // ("a CSA layer: compress_ratios[1] = 4 in config.json").
+  std::string why;
+
+  // The tensor `name`; absent: "<index or model.safetensors>: missing tensor 'NAME' (WHY)".
+  const TensorView& get(const std::string& name) const {
+    if (const TensorView* t = ck_.find(name)) return *t;
+    namespace fs = std::filesystem;
+    std::string msg;
+    std::error_code ec;
+    for (const char* f : {"model.safetensors.index.json", "model.safetensors"}) {
+      const fs::path p = fs::path(ck_.dir()) / f;
+      if (fs::is_regular_file(p, ec)) {
+        msg = p.string() + ": missing tensor '" + name + "'";
+        break;
+      }
+    }
+    if (msg.empty()) msg = ck_.missing_tensor_message(name);
+    throw Error(msg + (why.empty() ? std::string() : " (" + why + ")"));
+  }
+
   Matrix linear(const std::string& name, int64_t rows, int64_t cols) {
     params += static_cast<size_t>(rows * cols);
+    get(name);
     return weight_matrix(ck_, name, rows, cols);
   }
 
   // A small BF16 or F32 tensor of the given shape as fp32 values.
   std::vector<float> floats(const std::string& name, std::vector<int64_t> shape) {
-    const TensorView& t = ck_.get(name);
+    const TensorView& t = get(name);
     if (t.shape != shape) {
       TensorView want;
       want.shape = shape;
@@ -51,7 +74,7 @@ class BinderV4 {
     HcWeightsV4 h;
     h.fn = linear(p + "fn", mixes, n * H);
     if (h.fn.dtype != DType::F32)
-      throw Error(where(ck_.get(p + "fn")) + " has dtype " + std::string(dtype_name(h.fn.dtype)) + ", expected F32");
+      throw Error(where(get(p + "fn")) + " has dtype " + std::string(dtype_name(h.fn.dtype)) + ", expected F32");
     h.base = floats(p + "base", {mixes});
     h.scale = floats(p + "scale", {scales});
     return h;
@@ -82,8 +105,12 @@ class BinderV4 {
     a.q_norm = floats(p + "q_norm.weight", {c.q_lora_rank});
     a.kv_norm = floats(p + "kv_norm.weight", {c.head_dim});
     a.attn_sink = floats(p + "attn_sink", {c.num_attention_heads});
+    const std::string saved = why;
+    const std::string ratio_key = "compress_ratios[" + std::to_string(layer) + "] = " + std::to_string(a.ratio);
     if (a.ratio > 0) {
       a.has_compressor = true;
+      why = (c.attn_kind(layer) == AttnKindV4::kCsa ? "a CSA layer: " : "an HCA layer: ") + ratio_key +
+            " in config.json" + (saved.empty() ? "" : "; " + saved);
       a.compressor = compressor(p + "compressor.", a.ratio, c.head_dim);
     }
     if (c.attn_kind(layer) == AttnKindV4::kCsa) {
@@ -93,6 +120,7 @@ class BinderV4 {
       a.idx_weights_proj = linear(p + "indexer.weights_proj.weight", c.index_n_heads, H);
       a.idx_compressor = compressor(p + "indexer.compressor.", a.ratio, c.index_head_dim);
     }
+    why = saved;
     return a;
   }
 
@@ -110,7 +138,11 @@ class BinderV4 {
     f.gate = linear(p + "gate.weight", c.n_routed_experts, c.hidden_size);
     f.hash = c.is_hash_layer(layer);
     if (f.hash) {
-      const TensorView& t = ck_.get(p + "gate.tid2eid");
+      const std::string saved = why;
+      why = "layer " + std::to_string(layer) + " routes by token id: num_hash_layers = " +
+            std::to_string(c.num_hash_layers) + " in config.json";
+      const TensorView& t = get(p + "gate.tid2eid");
+      why = saved;
       const std::vector<int64_t> shape{c.vocab_size, c.num_experts_per_tok};
       if (t.shape != shape) {
         TensorView want;
@@ -134,6 +166,12 @@ class BinderV4 {
                       std::to_string(i / c.num_experts_per_tok) + " is outside 0.." +
                       std::to_string(c.n_routed_experts - 1));
         f.tid2eid[i] = static_cast<int32_t>(v);
+        // The ids of a row are distinct: a repeated expert would weigh twice.
+        const size_t row0 = i - i % c.num_experts_per_tok;
+        for (size_t q = row0; q < i; ++q)
+          if (f.tid2eid[q] == f.tid2eid[i])
+            throw Error(where(t) + ": expert id " + std::to_string(v) + " appears twice in row " +
+                        std::to_string(i / c.num_experts_per_tok) + " (a token's experts are distinct)");
       }
     } else {
       f.bias = floats(p + "gate.bias", {c.n_routed_experts});
@@ -153,6 +191,9 @@ class BinderV4 {
     const bool mtp = layer >= c.num_hidden_layers;
     b.prefix = mtp ? "mtp." + std::to_string(layer - c.num_hidden_layers) + "." : "layers." + std::to_string(layer) + ".";
     const std::string& p = b.prefix;
+    why = mtp ? "MTP block " + std::to_string(layer - c.num_hidden_layers) + ": num_nextn_predict_layers = " +
+                    std::to_string(c.num_nextn_predict_layers) + " in config.json"
+              : "";
     b.attn_norm = floats(p + "attn_norm.weight", {c.hidden_size});
     b.ffn_norm = floats(p + "ffn_norm.weight", {c.hidden_size});
     b.hc_attn = hc(p + "hc_attn_", static_cast<int64_t>(2 + n) * n, 3);
@@ -167,6 +208,7 @@ class BinderV4 {
       b.norm = floats(p + "norm.weight", {c.hidden_size});
       b.hc_head = hc(p + "hc_head_", n, 1);
     }
+    why.clear();
     return b;
   }
 

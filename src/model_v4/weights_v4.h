@@ -77,7 +77,9 @@ struct ModelWeightsV4 {
 
   // Binds and validates every tensor. Throws dseek::Error naming the file and tensor for a
   // missing tensor (e.g. a CSA layer's compressor), a wrong dtype (e.g. a non-E8M0 scale) or
-  // shape (e.g. an FP4 weight of odd packed width), and a tid2eid id out of range.
+  // shape (e.g. an FP4 weight of odd packed width), and a tid2eid id out of range or repeated in
+  // a row. A tensor absent from the files names the index (or model.safetensors) and why the
+  // config needs it ("a CSA layer: compress_ratios[1] = 4 in config.json", "MTP block 0: ...").
   static ModelWeightsV4 bind(const Checkpoint& ck, const ConfigV4& c);
 };
 
