@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/bench_util.h"
 #include "cli/commands.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/linear.h"
@@ -27,89 +28,6 @@
 namespace dseek::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-using ojson = nlohmann::ordered_json;
-
-std::vector<int64_t> parse_list(const std::string& s, const char* what) {
-  std::vector<int64_t> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      long long x = std::stoll(item, &used);
-      if (used != item.size() || x < 0) throw std::invalid_argument(item);
-      v.push_back(x);
-    } catch (const std::exception&) {
-      throw Error(std::string("--") + what + ": '" + item + "' is not a non-negative integer");
-    }
-  }
-  if (v.empty() || s.back() == ',') throw Error(std::string("--") + what + ": '" + s + "' is not a list like 1,2,4");
-  return v;
-}
-
-template <class F>
-double median_seconds(int repeat, F&& f) {
-  std::vector<double> t;
-  for (int i = 0; i < repeat; ++i) {
-    auto t0 = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
-struct Machine {
-  double bw = 0, fma = 0;  // best readings: the limits
-  int threads = 1;
-  std::unique_ptr<ReadBandwidthProbe> probe;
-};
-
-// Bandwidth-bound rows on a shared machine: each timed run sits between two read-bandwidth
-// passes. The passes raise the machine's best reading (the limit every row's pct_bw is taken
-// against, once all rows are done); each run's (bytes / run time) / (the better of its two
-// passes) gives pct_bw_paired, a check that cancels drifts in the machine's load.
-// f(i) runs repetition i. Returns {median seconds, median paired percent}.
-template <class F>
-std::pair<double, double> median_paired(int repeat, Machine& m, double bytes, F&& f) {
-  std::vector<double> t, pct;
-  // The probe reads half the bytes of the run (64 MiB at least): it costs less than the run.
-  const int64_t probe_bytes = static_cast<int64_t>(bytes / 2);
-  double before = m.probe->pass_gbs(probe_bytes);
-  for (int i = 0; i < repeat; ++i) {
-    auto t0 = Clock::now();
-    f(i);
-    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-    const double after = m.probe->pass_gbs(probe_bytes);
-    const double bw = std::max(before, after);
-    m.bw = std::max(m.bw, bw);
-    pct.push_back(std::min(100.0, 100.0 * bytes / t.back() / 1e9 / bw));
-    before = after;
-  }
-  std::sort(t.begin(), t.end());
-  std::sort(pct.begin(), pct.end());
-  return {t[t.size() / 2], pct[pct.size() / 2]};
-}
-
-// pct_bw is filled in at the end, against the best bandwidth reading of the whole run.
-ojson row(const std::string& name, const char* phase, int64_t batch, int64_t context, double tps, double bytes,
-          double flops, double secs, const Machine& m, double pct_bw_paired = -1) {
-  ojson r;
-  r["name"] = name;
-  r["phase"] = phase;
-  r["batch"] = batch;
-  r["context"] = context;
-  r["tokens_per_s"] = tps;
-  r["seconds"] = secs;
-  r["gbs"] = bytes / secs / 1e9;
-  r["gflops"] = flops / secs / 1e9;
-  r["pct_bw"] = 0.0;
-  r["pct_fma"] = std::min(100.0, 100.0 * flops / secs / 1e9 / m.fma);
-  if (pct_bw_paired >= 0) r["pct_bw_paired"] = pct_bw_paired;
-  return r;
-}
 
 // The matrices of a layer every token reads (all but the routed experts); unbound ones
 // (absent in this layer) have no data. MTP layers add eh_proj and their head.
@@ -244,6 +162,36 @@ void kernel_rows(Machine& m, int repeat, ojson& rows) {
 
 }  // namespace
 
+Machine measure_machine(int threads) {
+  Machine m;
+  m.threads = set_num_threads(threads);
+  std::cerr << "measuring this machine (" << m.threads << " threads, SIMD " << simd_target_name() << ") ...\n";
+  m.probe = std::make_unique<ReadBandwidthProbe>(int64_t(1) << 30);
+  for (int i = 0; i < 5; ++i) m.bw = std::max(m.bw, m.probe->pass_gbs());
+  m.fma = measure_fma_gflops(3);
+  return m;
+}
+
+void print_bench_table(const Machine& m, const ojson& rows, double peak_rss_mib) {
+  std::printf("machine: %d threads, %s, read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s\n", m.threads,
+              simd_target_name(), m.bw, m.fma);
+  // The name column as wide as the longest name (kernel rows, a mix's name).
+  int w = 20;
+  for (const auto& r : rows) w = std::max(w, static_cast<int>(r["name"].get<std::string>().size()));
+  std::printf("%-*s %-8s %6s %8s %12s %10s %9s %8s %8s %8s\n", w, "name", "phase", "batch", "context", "tokens/s",
+              "GB/s", "GFLOP/s", "%bw", "%fma", "s/B:bf16");
+  for (const auto& r : rows) {
+    char vs[16] = "";
+    if (r.contains("time_per_byte_vs_bf16")) std::snprintf(vs, sizeof vs, "%.2fx", r["time_per_byte_vs_bf16"].get<double>());
+    std::printf("%-*s %-8s %6lld %8lld %12.2f %10.2f %9.2f %7.1f%% %7.1f%% %8s\n", w, r["name"].get<std::string>().c_str(),
+                r["phase"].get<std::string>().c_str(), static_cast<long long>(r["batch"].get<int64_t>()),
+                static_cast<long long>(r["context"].get<int64_t>()), r["tokens_per_s"].get<double>(),
+                r["gbs"].get<double>(), r["gflops"].get<double>(), r["pct_bw"].get<double>(), r["pct_fma"].get<double>(),
+                vs);
+  }
+  std::printf("peak RSS %.1f MiB\n", peak_rss_mib);
+}
+
 int cmd_bench(const BenchArgs& a) {
   // Every argument is checked before anything is measured or built.
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
@@ -277,12 +225,7 @@ int cmd_bench(const BenchArgs& a) {
   if (a.phase != "decode" && a.prefill_tokens > c.max_position_embeddings)
     throw Error("--prefill-tokens exceeds max_position_embeddings " + std::to_string(c.max_position_embeddings));
 
-  Machine m;
-  m.threads = set_num_threads(a.threads);
-  std::cerr << "measuring this machine (" << m.threads << " threads, SIMD " << simd_target_name() << ") ...\n";
-  m.probe = std::make_unique<ReadBandwidthProbe>(int64_t(1) << 30);
-  for (int i = 0; i < 5; ++i) m.bw = std::max(m.bw, m.probe->pass_gbs());
-  m.fma = measure_fma_gflops(3);
+  Machine m = measure_machine(a.threads);
   ojson out;
   out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}, {"simd", simd_target_name()},
                     {"numa_nodes", numa_nodes()}};
@@ -354,23 +297,7 @@ int cmd_bench(const BenchArgs& a) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("machine: %d threads, %s, read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s\n", m.threads,
-              simd_target_name(), m.bw, m.fma);
-  // The name column as wide as the longest name (kernel rows, a mix's name).
-  int w = 20;
-  for (const auto& r : rows) w = std::max(w, static_cast<int>(r["name"].get<std::string>().size()));
-  std::printf("%-*s %-8s %6s %8s %12s %10s %9s %8s %8s %8s\n", w, "name", "phase", "batch", "context", "tokens/s",
-              "GB/s", "GFLOP/s", "%bw", "%fma", "s/B:bf16");
-  for (const auto& r : rows) {
-    char vs[16] = "";
-    if (r.contains("time_per_byte_vs_bf16")) std::snprintf(vs, sizeof vs, "%.2fx", r["time_per_byte_vs_bf16"].get<double>());
-    std::printf("%-*s %-8s %6lld %8lld %12.2f %10.2f %9.2f %7.1f%% %7.1f%% %8s\n", w, r["name"].get<std::string>().c_str(),
-                r["phase"].get<std::string>().c_str(), static_cast<long long>(r["batch"].get<int64_t>()),
-                static_cast<long long>(r["context"].get<int64_t>()), r["tokens_per_s"].get<double>(),
-                r["gbs"].get<double>(), r["gflops"].get<double>(), r["pct_bw"].get<double>(), r["pct_fma"].get<double>(),
-                vs);
-  }
-  std::printf("peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0);
+  print_bench_table(m, rows, ru.ru_maxrss / 1024.0);
   return 0;
 }
 

@@ -68,7 +68,7 @@ int cmd_chat(const RunArgs& a);
 
 struct BenchArgs {
   std::string model_dir;          // a checkpoint, or ...
-  std::string synthetic;          // ... "real-layer": one layer with the real 671B shapes
+  std::string synthetic;          // ... "real-layer": one layer with the real 671B shapes; "v4-flash-layer": V4-Flash's CSA + HCA layers
   int experts = 64;               // routed experts of the synthetic layer
   std::string weights = "fp8";    // weight mix of the synthetic layer (model/synthetic.h weight_mix)
   std::string phase = "all";      // prefill | decode | all
@@ -80,6 +80,8 @@ struct BenchArgs {
   std::string numerics = "exact";
 };
 int cmd_bench(const BenchArgs& a);
+// --synthetic v4-flash-layer (cli/bench_v4.cc).
+int bench_v4(const BenchArgs& a);
 
 // "512M", "2G", "1.5GiB", "1000000" -> bytes; throws dseek::Error naming `flag`.
 int64_t parse_bytes(const std::string& s, const std::string& flag);

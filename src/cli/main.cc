@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   BenchArgs bench;
   auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
   add_model_option(c_bench, bench.model_dir, std::string(kModelHelp) + " (default: the built-in model)");
-  c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer")->check(CLI::IsMember({"real-layer"}));
+  c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer (V3.2) | v4-flash-layer (V4-Flash: a CSA and an HCA layer)")->check(CLI::IsMember({"real-layer", "v4-flash-layer"}));
   c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer")->capture_default_str();
   c_bench->add_option("--weights", bench.weights, "weight types of the synthetic layer: fp8 | q8_0 | q4_k-mix | q4_k_m | q2_k | iq2_xxs-mix")
       ->check(CLI::IsMember({"fp8", "q8_0", "q4_k-mix", "q4_k_m", "q2_k", "iq2_xxs-mix"}))->capture_default_str();
@@ -249,8 +249,12 @@ int main(int argc, char** argv) {
       if (!bench.synthetic.empty() && c_bench->count("--model"))
         throw dseek::Error("bench: give -m (a checkpoint) or --synthetic, not both");
       if (bench.synthetic.empty() && (c_bench->count("--experts") || c_bench->count("--weights")))
-        throw dseek::Error("bench: --experts and --weights apply to --synthetic real-layer only");
+        throw dseek::Error("bench: --experts and --weights apply to --synthetic only");
       if (bench.model_dir.empty() && bench.synthetic.empty()) bench.model_dir = def_model;
+      if (bench.synthetic == "v4-flash-layer") {
+        if (!c_bench->count("--experts")) bench.experts = 16;
+        return bench_v4(bench);
+      }
       return cmd_bench(bench);
     }
     if (*c_virt) return cmd_virtual_checkpoint(virt);

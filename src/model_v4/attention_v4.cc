@@ -48,19 +48,23 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
   const float wscale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(Di) * Hi));
   for (float& v : wts) v *= wscale;
   std::vector<std::vector<float>> scores(T);
-#pragma omp parallel for schedule(dynamic) if (T * n_entries * Hi * Di > (1 << 20))
+  // Per token: the heads' dots with a tile of keys in one product (keys read once for all
+  // heads), then the ReLU-weighted sum over heads; no [tokens, entries] matrix is formed.
+  constexpr int64_t kTile = 2048;
+#pragma omp parallel for schedule(dynamic) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     const int64_t nvis = std::min(n_entries, (pos0 + t + 1) / r);
     std::vector<float>& s = scores[t];
     s.assign(nvis, 0.0f);
-    for (int64_t j = 0; j < nvis; ++j) {
-      const float* k = st.idx_keys.data() + j * Di;
-      double acc = 0;
+    std::vector<float> hs(Hi * std::min(kTile, std::max<int64_t>(nvis, 1)));
+    for (int64_t j0 = 0; j0 < nvis; j0 += kTile) {
+      const int64_t n = std::min(kTile, nvis - j0);
+      linear_v4(q.data() + t * Hi * Di, Hi, f32_matrix(st.idx_keys.data() + j0 * Di, n, Di), hs.data());
+      const float* wt = wts.data() + t * Hi;
       for (int64_t h = 0; h < Hi; ++h) {
-        const float d = dot(q.data() + (t * Hi + h) * Di, k, Di);
-        if (d > 0) acc += static_cast<double>(wts[t * Hi + h]) * d;
+        const float* row = hs.data() + h * n;
+        for (int64_t j = 0; j < n; ++j) s[j0 + j] += wt[h] * std::max(row[j], 0.0f);
       }
-      s[j] = static_cast<float>(acc);
     }
     sel[t] = topk_indices(s.data(), nvis, c.index_topk);
   }
@@ -116,37 +120,33 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
     }
     sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace);
   }
-  // Sink attention, one (token, head) at a time.
+  // Sink attention. K = V is one shared row a key (MQA), so a token's heads score and sum
+  // its gathered keys as two products: S = q Kt^T [H, n], o = P Kt [H, D].
   std::vector<float> o(T * HD);
   const float scale = static_cast<float>(c.softmax_scale());
-#pragma omp parallel for collapse(2) schedule(dynamic) if (T * H * (Wn + 64) * D > (1 << 18))
+#pragma omp parallel for schedule(dynamic) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
-    for (int64_t h = 0; h < H; ++h) {
-      const int64_t pos = pos0 + t;
-      const int64_t lo = std::max<int64_t>(0, pos - Wn + 1) - first, hi = pos - first;  // window keys [lo, hi]
-      const std::vector<int32_t>& s = sel[t];
-      const int64_t nw = hi - lo + 1, n = nw + static_cast<int64_t>(s.size());
-      std::vector<float> sc(n);
-      const float* qh = q.data() + t * HD + h * D;
-      auto key = [&](int64_t k) -> const float* {
-        return k < nw ? keys.data() + (lo + k) * D : st.comp.data() + static_cast<int64_t>(s[k - nw]) * D;
-      };
-      float m = w.attn_sink[h];
-      for (int64_t k = 0; k < n; ++k) {
-        sc[k] = dot(qh, key(k), D) * scale;
-        m = std::max(m, sc[k]);
-      }
-      double den = std::exp(static_cast<double>(w.attn_sink[h]) - m);
-      float* oh = o.data() + t * HD + h * D;
-      std::vector<double> acc(D, 0.0);
-      for (int64_t k = 0; k < n; ++k) {
-        const double e = std::exp(static_cast<double>(sc[k]) - m);
-        den += e;
-        const float* v = key(k);
-        for (int64_t d = 0; d < D; ++d) acc[d] += e * v[d];
-      }
-      for (int64_t d = 0; d < D; ++d) oh[d] = static_cast<float>(acc[d] / den);
+    const int64_t pos = pos0 + t;
+    const int64_t lo = std::max<int64_t>(0, pos - Wn + 1) - first, hi = pos - first;  // window keys [lo, hi]
+    const std::vector<int32_t>& s = sel[t];
+    const int64_t nw = hi - lo + 1, n = nw + static_cast<int64_t>(s.size());
+    std::vector<float> kt(n * D), ktt(D * n), sc(H * n);
+    for (int64_t k = 0; k < n; ++k) {
+      const float* src = k < nw ? keys.data() + (lo + k) * D : st.comp.data() + static_cast<int64_t>(s[k - nw]) * D;
+      std::copy_n(src, D, kt.data() + k * D);
+      for (int64_t d = 0; d < D; ++d) ktt[d * n + k] = src[d];
     }
+    linear_v4(q.data() + t * HD, H, f32_matrix(kt.data(), n, D), sc.data());
+    for (int64_t h = 0; h < H; ++h) {
+      float* row = sc.data() + h * n;
+      float m = w.attn_sink[h];
+      for (int64_t k = 0; k < n; ++k) m = std::max(m, row[k] *= scale);
+      double den = std::exp(static_cast<double>(w.attn_sink[h]) - m);
+      for (int64_t k = 0; k < n; ++k) den += (row[k] = std::exp(row[k] - m));
+      const float inv = static_cast<float>(1.0 / den);
+      for (int64_t k = 0; k < n; ++k) row[k] *= inv;
+    }
+    linear_v4(sc.data(), H, f32_matrix(ktt.data(), D, n), o.data() + t * HD);
   }
   // The window ring keeps the last Wn positions.
   for (int64_t t = std::max<int64_t>(0, T - Wn); t < T; ++t)

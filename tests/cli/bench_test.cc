@@ -43,7 +43,7 @@ TEST(Bench, BadArgumentsFailBeforeMeasuring) {
                           {"--batch 1,", "is not a list"},
                           {"--threads -1", "--threads must be >= 0"},
                           {"--repeat 0", "--repeat must be >= 1"},
-                          {"--experts 5", "--synthetic real-layer only"},
+                          {"--experts 5", "apply to --synthetic only"},
                           {"--synthetic real-layer --experts 0", "--experts must be in 1..256"},
                           {"--context 999999", "max_position_embeddings"},
                           {"--prefill-tokens 1", "--prefill-tokens must be >= 2"},
@@ -57,6 +57,36 @@ TEST(Bench, BadArgumentsFailBeforeMeasuring) {
     EXPECT_EQ(r.err.find("measuring this machine"), std::string::npos) << b[0] << ": measured before failing";
     EXPECT_LT(s, 20.0) << b[0];
   }
+}
+
+}  // namespace
+}  // namespace dseek::test
+
+namespace dseek::test {
+namespace {
+
+// The V4-Flash layer bench: real shapes, 6 experts to keep it small; a prefill row and decode
+// rows at two contexts, with the bytes a token reads growing with the context (indexer keys).
+TEST(Bench, V4FlashLayerRows) {
+  RunResult r = run_dseek(
+      "bench --synthetic v4-flash-layer --experts 6 --json --phase all --prefill-tokens 16 --context 0,2048 --repeat 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u);
+  EXPECT_EQ(j["results"][0]["phase"], "prefill");
+  for (const json& row : j["results"]) {
+    EXPECT_EQ(row["name"], "v4-flash-layer");
+    EXPECT_GT(row["tokens_per_s"].get<double>(), 0.0);
+    EXPECT_GT(row["gflops"].get<double>(), 0.0);
+  }
+  const double b0 = 1e9 * j["results"][1]["gbs"].get<double>() * j["results"][1]["seconds"].get<double>();
+  const double b1 = 1e9 * j["results"][2]["gbs"].get<double>() * j["results"][2]["seconds"].get<double>();
+  // 2048 tokens: 512 CSA entries (indexer keys 512 B, 512 of them selected at 2 KiB) + 16 HCA
+  // entries + 127 more window rows in each layer.
+  EXPECT_NEAR(b1 - b0, 512 * 512.0 + 512 * 2048.0 + 16 * 2048.0 + 2 * 127 * 2048.0, 16.0);
+  RunResult bad = run_dseek("bench --synthetic v4-flash-layer --numerics official --repeat 1");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("V4 runs as shipped"), std::string::npos) << bad.err;
 }
 
 }  // namespace
