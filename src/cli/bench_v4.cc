@@ -1,6 +1,7 @@
-// `dseek bench --synthetic v4-flash-layer`: prefill and decode of DeepSeek-V4-Flash's real layer
-// shapes (one CSA and one HCA layer, FP8 attention, FP4 experts) against this machine's read
-// bandwidth and FMA peak, decode at any context (caches filled synthetically).
+// `dseek bench --synthetic v4-flash-layer` (DeepSeek-V4-Flash's real layer shapes: one CSA and one
+// HCA layer, FP8 attention, FP4 experts) and `dseek bench -m V4_DIR` (any V4 checkpoint, also a
+// virtual full-size one): prefill and decode against this machine's read bandwidth and FMA peak,
+// decode at any context (states filled synthetically).
 #include <sys/resource.h>
 
 #include <cmath>
@@ -90,25 +91,35 @@ int bench_v4(const BenchArgs& a) {
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
   if (a.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
   if (a.mtp || a.dense_attention || a.kernels || a.numerics != "exact" || a.weights != "fp8")
-    throw Error("--synthetic v4-flash-layer: --mtp, --dense-attention, --kernels, --numerics and --weights apply to "
+    throw Error("DeepSeek-V4: --mtp, --dense-attention, --kernels, --numerics and --weights apply to "
                 "the V3 models only (V4 runs as shipped: FP8 attention, FP4 experts, exact numerics)");
   std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
   for (int64_t b : batches)
     if (b < 1) throw Error("--batch sizes must be >= 1");
   if (a.phase != "decode" && a.prefill_tokens < 2) throw Error("--prefill-tokens must be >= 2");
-  const ConfigV4 c = flash_layer_config(a.experts);
+  // A V4 checkpoint (-m; also a virtual one: the full-size step through mmap) or the synthetic layer.
+  std::unique_ptr<ModelV4> model;
+  std::string name = "v4-flash-layer";
+  if (a.synthetic.empty()) {
+    model = ModelV4::load(a.model_dir);
+    name = a.model_dir;
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    name = name.substr(name.find_last_of('/') + 1);
+  } else {
+    const ConfigV4 lc = flash_layer_config(a.experts);
+    std::cerr << "building the synthetic v4-flash-layer model (" << a.experts << " experts) ...\n";
+    model = ModelV4::from_checkpoint(synthetic_checkpoint_v4(lc, 42, "v4-flash-layer"), lc);
+  }
+  const ConfigV4& c = model->config();
   for (int64_t ctx : contexts)
     if (a.phase != "prefill" && ctx + a.repeat + 3 > c.max_position_embeddings)
       throw Error("--context " + std::to_string(ctx) + ": decode steps at that context need " +
                   std::to_string(ctx + a.repeat + 3) + " positions, the model has max_position_embeddings " +
                   std::to_string(c.max_position_embeddings));
-  std::cerr << "building the synthetic v4-flash-layer model (" << a.experts << " experts) ...\n";
-  auto model = ModelV4::from_checkpoint(synthetic_checkpoint_v4(c, 42, "v4-flash-layer"), c);
-  const std::string name = "v4-flash-layer";
   Machine m = measure_machine(a.threads);
   ojson out;
   out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}};
-  out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"experts", a.experts}};
+  out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"experts", c.n_routed_experts}};
   ojson rows = ojson::array();
   if (a.phase != "decode") {
     const int64_t P = a.prefill_tokens;

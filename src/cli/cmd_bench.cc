@@ -15,6 +15,7 @@
 
 #include "cli/bench_util.h"
 #include "cli/commands.h"
+#include "engine/causal_lm.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/linear.h"
 #include "kernels/quant/int8_act.h"
@@ -193,6 +194,7 @@ void print_bench_table(const Machine& m, const ojson& rows, double peak_rss_mib)
 }
 
 int cmd_bench(const BenchArgs& a) {
+  if (a.synthetic.empty() && is_v4_checkpoint(a.model_dir)) return bench_v4(a);  // model_type deepseek_v4
   // Every argument is checked before anything is measured or built.
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
   if (a.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
