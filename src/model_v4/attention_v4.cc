@@ -54,19 +54,23 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
 #pragma omp parallel for schedule(dynamic) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     const int64_t nvis = std::min(n_entries, (pos0 + t + 1) / r);
-    std::vector<float>& s = scores[t];
+    thread_local std::vector<float> s, hs;
     s.assign(nvis, 0.0f);
-    std::vector<float> hs(Hi * std::min(kTile, std::max<int64_t>(nvis, 1)));
+    hs.resize(Hi * kTile);
     for (int64_t j0 = 0; j0 < nvis; j0 += kTile) {
       const int64_t n = std::min(kTile, nvis - j0);
-      linear_v4(q.data() + t * Hi * Di, Hi, f32_matrix(st.idx_keys.data() + j0 * Di, n, Di), hs.data());
+      // Keys as the rows of the product, the token's heads as its (cache-resident) matrix.
+      linear_v4(st.idx_keys.data() + j0 * Di, n, f32_matrix(q.data() + t * Hi * Di, Hi, Di), hs.data());
       const float* wt = wts.data() + t * Hi;
-      for (int64_t h = 0; h < Hi; ++h) {
-        const float* row = hs.data() + h * n;
-        for (int64_t j = 0; j < n; ++j) s[j0 + j] += wt[h] * std::max(row[j], 0.0f);
+      for (int64_t j = 0; j < n; ++j) {
+        const float* row = hs.data() + j * Hi;
+        float acc = 0;
+        for (int64_t h = 0; h < Hi; ++h) acc += wt[h] * std::max(row[h], 0.0f);
+        s[j0 + j] = acc;
       }
     }
     sel[t] = topk_indices(s.data(), nvis, c.index_topk);
+    if (trace) scores[t] = s;
   }
   if (trace) {
     auto& ts = trace->topk[layer];
@@ -120,33 +124,58 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
     }
     sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace);
   }
-  // Sink attention. K = V is one shared row a key (MQA), so a token's heads score and sum
-  // its gathered keys as two products: S = q Kt^T [H, n], o = P Kt [H, D].
+  // Sink attention. K = V is one shared row a key (MQA), so a token's heads score and sum its
+  // keys as two products a tile of keys: S = q K^T [H, n], o += P K [H, D], with the running
+  // max and denominator of an online softmax; the scratch is a few tiles, whatever the context.
   std::vector<float> o(T * HD);
   const float scale = static_cast<float>(c.softmax_scale());
+  constexpr int64_t kKeyTile = 256;
 #pragma omp parallel for schedule(dynamic) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     const int64_t pos = pos0 + t;
     const int64_t lo = std::max<int64_t>(0, pos - Wn + 1) - first, hi = pos - first;  // window keys [lo, hi]
     const std::vector<int32_t>& s = sel[t];
     const int64_t nw = hi - lo + 1, n = nw + static_cast<int64_t>(s.size());
-    std::vector<float> kt(n * D), ktt(D * n), sc(H * n);
-    for (int64_t k = 0; k < n; ++k) {
-      const float* src = k < nw ? keys.data() + (lo + k) * D : st.comp.data() + static_cast<int64_t>(s[k - nw]) * D;
-      std::copy_n(src, D, kt.data() + k * D);
-      for (int64_t d = 0; d < D; ++d) ktt[d * n + k] = src[d];
+    auto key = [&](int64_t k) {
+      return k < nw ? keys.data() + (lo + k) * D : st.comp.data() + static_cast<int64_t>(s[k - nw]) * D;
+    };
+    thread_local std::vector<float> kt, ktt, sc, ot;
+    kt.resize(kKeyTile * D);
+    ktt.resize(kKeyTile * D);
+    sc.resize(H * kKeyTile);
+    ot.resize(HD);
+    float* oh = o.data() + t * HD;
+    std::vector<float> m(w.attn_sink.begin(), w.attn_sink.end());
+    std::vector<double> den(H, 1.0);  // e^(sink - m) with m = sink
+    for (int64_t k0 = 0; k0 < n; k0 += kKeyTile) {
+      const int64_t nk = std::min(kKeyTile, n - k0);
+      for (int64_t k = 0; k < nk; ++k) {
+        const float* src = key(k0 + k);
+        std::copy_n(src, D, kt.data() + k * D);
+        for (int64_t d = 0; d < D; ++d) ktt[d * nk + k] = src[d];
+      }
+      linear_v4(q.data() + t * HD, H, f32_matrix(kt.data(), nk, D), sc.data());
+      for (int64_t h = 0; h < H; ++h) {
+        float* row = sc.data() + h * nk;
+        float mt = m[h];
+        for (int64_t k = 0; k < nk; ++k) mt = std::max(mt, row[k] *= scale);
+        if (mt > m[h]) {  // rescale what was summed under the old max
+          const float f = std::exp(m[h] - mt);
+          den[h] *= f;
+          for (int64_t d = 0; d < D; ++d) oh[h * D + d] *= f;
+          m[h] = mt;
+        }
+        double sum = 0;
+        for (int64_t k = 0; k < nk; ++k) sum += (row[k] = std::exp(row[k] - mt));
+        den[h] += sum;
+      }
+      linear_v4(sc.data(), H, f32_matrix(ktt.data(), D, nk), ot.data());
+      for (int64_t i = 0; i < HD; ++i) oh[i] += ot[i];
     }
-    linear_v4(q.data() + t * HD, H, f32_matrix(kt.data(), n, D), sc.data());
     for (int64_t h = 0; h < H; ++h) {
-      float* row = sc.data() + h * n;
-      float m = w.attn_sink[h];
-      for (int64_t k = 0; k < n; ++k) m = std::max(m, row[k] *= scale);
-      double den = std::exp(static_cast<double>(w.attn_sink[h]) - m);
-      for (int64_t k = 0; k < n; ++k) den += (row[k] = std::exp(row[k] - m));
-      const float inv = static_cast<float>(1.0 / den);
-      for (int64_t k = 0; k < n; ++k) row[k] *= inv;
+      const float inv = static_cast<float>(1.0 / den[h]);
+      for (int64_t d = 0; d < D; ++d) oh[h * D + d] *= inv;
     }
-    linear_v4(sc.data(), H, f32_matrix(ktt.data(), D, n), o.data() + t * HD);
   }
   // The window ring keeps the last Wn positions.
   for (int64_t t = std::max<int64_t>(0, T - Wn); t < T; ++t)

@@ -171,7 +171,8 @@ std::unique_ptr<Checkpoint> synthetic_checkpoint_v4(const ConfigV4& c, uint64_t 
 
 void fill_state_random(const ConfigV4& c, StateV4& st, int64_t length, uint64_t seed) {
   Rng rng{seed};
-  auto fill = [&](std::vector<float>& v, size_t count) {  // unit variance
+  auto fill = [&](std::vector<float>& v, size_t count) {  // unit variance; room to grow (no copy)
+    v.reserve(count + count / 8 + 4096);
     v.resize(count);
     for (float& x : v) x = rng.uniform(1.732f);
   };
