@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/inspect_gguf.h"
 #include "cli/inspect_v4.h"
+#include "engine/causal_lm.h"
 #include "model/model.h"
 
 namespace dseek::cli {
@@ -29,7 +30,7 @@ std::string human(double bytes) {
 }  // namespace
 
 int cmd_inspect(const InspectArgs& a) {
-  if (is_v4_checkpoint_dir(a.model_dir)) return inspect_v4(a);  // DeepSeek-V4: its own report
+  if (is_v4_checkpoint(a.model_dir)) return inspect_v4(a);  // DeepSeek-V4: its own report
   auto ck_opened = Checkpoint::open(a.model_dir);
   if (ck_opened->is_gguf()) {
     size_t n = 0;

@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/inspect_v4.h"
 #include "cli/io_util.h"
 #include "cli/virtual_gguf.h"
 #include "model/synthetic.h"
 #include "model/tensor_specs.h"
+#include "model_v4/config_v4.h"
 #include "model_v4/tensor_specs_v4.h"
 #include "runtime/error.h"
 #include "runtime/signal_cleanup.h"
@@ -137,7 +137,7 @@ int cmd_virtual_checkpoint(const VirtualArgs& a) {
     c = real_config();
   } else {
     config_text = read_file(a.config);
-    if (config_text_is_v4(config_text)) {
+    if (ConfigV4::is_v4_text(config_text)) {
       install_signal_cleanup();  // an interrupted run leaves no file behind
       return virtual_checkpoint_v4(a, config_text);
     }

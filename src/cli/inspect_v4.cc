@@ -59,22 +59,6 @@ std::string ranges(const std::vector<int>& v) {
 
 }  // namespace
 
-bool config_text_is_v4(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_object() && j.contains("model_type") && j["model_type"].is_string() && j["model_type"] == "deepseek_v4";
-}
-
-bool is_v4_checkpoint_dir(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path cfg = fs::path(path) / "config.json";
-  if (!fs::is_directory(path, ec) || !fs::is_regular_file(cfg, ec)) return false;
-  std::ifstream in(cfg, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return config_text_is_v4(ss.str());
-}
-
 int inspect_v4(const InspectArgs& a) {
   auto model = ModelV4::load(a.model_dir);  // validates every tensor the config implies
   const ConfigV4& c = model->config();

@@ -8,12 +8,6 @@
 
 namespace dseek::cli {
 
-// True when `text` (a config.json) is a JSON object whose model_type is "deepseek_v4"; false
-// for anything else, invalid JSON included (the V3 reader then reports it).
-bool config_text_is_v4(const std::string& text);
-// True when `path` is a directory whose config.json is a V4 config (config_text_is_v4).
-bool is_v4_checkpoint_dir(const std::string& path);
-
 // The inspect report of the V4 checkpoint a.model_dir: text, or one JSON object with a.json.
 // Throws dseek::Error naming the file and tensor / key for any defect. Returns 0.
 int inspect_v4(const InspectArgs& a);

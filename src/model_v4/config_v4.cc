@@ -201,4 +201,9 @@ ConfigV4 ConfigV4::from_json_text(const std::string& text, const std::string& sr
   return c;
 }
 
+bool ConfigV4::is_v4_text(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("model_type") && j["model_type"].is_string() && j["model_type"] == "deepseek_v4";
+}
+
 }  // namespace dseek

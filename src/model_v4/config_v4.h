@@ -89,6 +89,9 @@ struct ConfigV4 {
   static ConfigV4 from_file(const std::string& path);
   // The same from JSON text; `source` names it in messages.
   static ConfigV4 from_json_text(const std::string& text, const std::string& source);
+  // True when `text` is a JSON object whose model_type is "deepseek_v4"; false for anything
+  // else, invalid JSON included (the V3 reader then reports the defect).
+  static bool is_v4_text(const std::string& text);
 };
 
 }  // namespace dseek
