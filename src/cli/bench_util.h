@@ -101,6 +101,10 @@ inline ojson row(const std::string& name, const char* phase, int64_t batch, int6
 // 1 GiB) and the FMA peak.
 Machine measure_machine(int threads);
 
+// Fills in pct_bw (against the best bandwidth reading of the run), the results and the peak
+// RSS, then prints `out` as JSON (json) or the table. Returns 0.
+int finish_bench(const Machine& m, ojson& out, ojson& rows, bool json);
+
 // Prints the rows as the aligned table of `dseek bench` (after pct_bw is filled in).
 void print_bench_table(const Machine& m, const ojson& rows, double peak_rss_mib);
 

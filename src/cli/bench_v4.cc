@@ -2,8 +2,6 @@
 // HCA layer, FP8 attention, FP4 experts) and `dseek bench -m V4_DIR` (any V4 checkpoint, also a
 // virtual full-size one): prefill and decode against this machine's read bandwidth and FMA peak,
 // decode at any context (states filled synthetically).
-#include <sys/resource.h>
-
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -156,18 +154,7 @@ int bench_v4(const BenchArgs& a) {
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
       }
   }
-  for (auto& r : rows) r["pct_bw"] = std::min(100.0, 100.0 * r["gbs"].get<double>() / m.bw);
-  out["machine"]["mem_bw_gbs"] = m.bw;
-  out["results"] = rows;
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  out["peak_rss_bytes"] = static_cast<int64_t>(ru.ru_maxrss) * 1024;
-  if (a.json) {
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-  print_bench_table(m, rows, ru.ru_maxrss / 1024.0);
-  return 0;
+  return finish_bench(m, out, rows, a.json);
 }
 
 }  // namespace dseek::cli

@@ -173,6 +173,21 @@ Machine measure_machine(int threads) {
   return m;
 }
 
+int finish_bench(const Machine& m, ojson& out, ojson& rows, bool json) {
+  for (auto& r : rows) r["pct_bw"] = std::min(100.0, 100.0 * r["gbs"].get<double>() / m.bw);
+  out["machine"]["mem_bw_gbs"] = m.bw;
+  out["results"] = rows;
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  out["peak_rss_bytes"] = static_cast<int64_t>(ru.ru_maxrss) * 1024;
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  print_bench_table(m, rows, ru.ru_maxrss / 1024.0);
+  return 0;
+}
+
 void print_bench_table(const Machine& m, const ojson& rows, double peak_rss_mib) {
   std::printf("machine: %d threads, %s, read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s\n", m.threads,
               simd_target_name(), m.bw, m.fma);
@@ -289,18 +304,7 @@ int cmd_bench(const BenchArgs& a) {
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
       }
   }
-  for (auto& r : rows) r["pct_bw"] = std::min(100.0, 100.0 * r["gbs"].get<double>() / m.bw);
-  out["machine"]["mem_bw_gbs"] = m.bw;
-  out["results"] = rows;
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  out["peak_rss_bytes"] = static_cast<int64_t>(ru.ru_maxrss) * 1024;
-  if (a.json) {
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-  print_bench_table(m, rows, ru.ru_maxrss / 1024.0);
-  return 0;
+  return finish_bench(m, out, rows, a.json);
 }
 
 }  // namespace dseek::cli

@@ -10,23 +10,13 @@
 #include "cli/commands.h"
 #include "cli/inspect_gguf.h"
 #include "cli/inspect_v4.h"
+#include "cli/io_util.h"
 #include "engine/causal_lm.h"
 #include "model/model.h"
 
 namespace dseek::cli {
 
 namespace {
-std::string human(double bytes) {
-  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int i = 0;
-  while (bytes >= 1024 && i < 4) {
-    bytes /= 1024;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, u[i]);
-  return buf;
-}
 }  // namespace
 
 int cmd_inspect(const InspectArgs& a) {
@@ -100,18 +90,18 @@ int cmd_inspect(const InspectArgs& a) {
   print_inspect_config(c);
   std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
               ck.tensors().size(), ck.is_gguf() ? ck.gguf_files().size() : ck.files().size());
-  for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human(e.second).c_str());
+  for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human_bytes(e.second).c_str());
   std::printf("parameters: %.3f M total (main %.3f M, MTP %.3f M), %.3f M active a token\n",
               (w.n_params + w.n_params_mtp) / 1e6, w.n_params / 1e6, w.n_params_mtp / 1e6, active / 1e6);
   if (ck.is_gguf()) print_gguf_plan(j["gguf"]);
-  std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human(ck.total_bytes()).c_str());
+  std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human_bytes(ck.total_bytes()).c_str());
   std::printf("  KV cache a token (%s numerics): latent + k_pe %s, indexer key %s; %s per 1K tokens\n",
-              a.numerics.c_str(), human(latent_tok).c_str(), human(index_tok).c_str(), human(kv_tok * 1024.0).c_str());
-  std::printf("    (%s a token in DeepSeek's packed bf16 latent + fp8 indexer layout)\n", human(kv_tok_packed).c_str());
+              a.numerics.c_str(), human_bytes(latent_tok).c_str(), human_bytes(index_tok).c_str(), human_bytes(kv_tok * 1024.0).c_str());
+  std::printf("    (%s a token in DeepSeek's packed bf16 latent + fp8 indexer layout)\n", human_bytes(kv_tok_packed).c_str());
   std::printf("  scratch (logits, indexer scores, gathered latents at %d tokens) about %s\n", c.max_position_embeddings,
-              human(scratch).c_str());
+              human_bytes(scratch).c_str());
   std::printf("  KV budget %s%s -> up to %lld tokens of context in total (model maximum %d a sequence)\n",
-              human(double(budget)).c_str(), a.kv_budget.empty() ? " (memory available now, less weights)" : "",
+              human_bytes(double(budget)).c_str(), a.kv_budget.empty() ? " (memory available now, less weights)" : "",
               static_cast<long long>(max_tokens_fit), c.max_position_embeddings);
   return 0;
 }

@@ -1,4 +1,5 @@
 #include "cli/inspect_v4.h"
+#include "cli/io_util.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -15,17 +16,6 @@ namespace dseek::cli {
 
 namespace {
 
-std::string human(double bytes) {
-  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int i = 0;
-  while (bytes >= 1024 && i < 4) {
-    bytes /= 1024;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, u[i]);
-  return buf;
-}
 
 std::string count(double n) {  // 1.234 B / 12.345 M / 123 K parameters
   char buf[32];
@@ -176,7 +166,7 @@ int inspect_v4(const InspectArgs& a) {
               ranges(hash).c_str());
   std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
               ck.tensors().size(), ck.files().size());
-  for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human(e.second).c_str());
+  for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human_bytes(e.second).c_str());
   std::printf("parameters: %s total (main %s, MTP %s), %s active a token\n", count(double(wp.params)).c_str(),
               count(double(wp.params - wp.of(WeightClassV4::kMtp).params)).c_str(),
               count(double(wp.of(WeightClassV4::kMtp).params)).c_str(), count(wp.active_params).c_str());
@@ -187,16 +177,16 @@ int inspect_v4(const InspectArgs& a) {
     std::string types;
     for (const auto& [dt, b] : e.bytes_by_dtype) types += (types.empty() ? "" : " + ") + dt;
     std::printf("  %-19s %12s %12s %14s  %s\n", weight_class_name(static_cast<WeightClassV4>(k)),
-                count(double(e.params)).c_str(), human(double(e.bytes)).c_str(), human(e.active_bytes).c_str(),
+                count(double(e.params)).c_str(), human_bytes(double(e.bytes)).c_str(), human_bytes(e.active_bytes).c_str(),
                 types.c_str());
   }
-  std::printf("  %-19s %12s %12s %14s\n", "total", count(double(wp.params)).c_str(), human(double(wp.bytes)).c_str(),
-              human(wp.active_bytes).c_str());
+  std::printf("  %-19s %12s %12s %14s\n", "total", count(double(wp.params)).c_str(), human_bytes(double(wp.bytes)).c_str(),
+              human_bytes(wp.active_bytes).c_str());
   std::printf("  a decoded token reads %s of weights: attention, compressors + indexer, router, shared expert,\n"
               "    %d of %d routed experts a layer, hc, norms, head and one embedding row (the MTP draft: %s more)\n",
-              human(wp.active_bytes).c_str(), c.num_experts_per_tok, c.n_routed_experts,
-              human(double(wp.of(WeightClassV4::kMtp).bytes)).c_str());
-  std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human(double(ck.total_bytes())).c_str());
+              human_bytes(wp.active_bytes).c_str(), c.num_experts_per_tok, c.n_routed_experts,
+              human_bytes(double(wp.of(WeightClassV4::kMtp).bytes)).c_str());
+  std::printf("memory plan:\n  weights (mmap'd, shared page cache) %s\n", human_bytes(double(ck.total_bytes())).c_str());
   std::printf("  state a sequence, per layer (values; a compressed entry holds ratio tokens):\n");
   for (const auto& [k, v] : st["layers"].items()) {
     const int r = v["ratio"];
@@ -204,17 +194,17 @@ int inspect_v4(const InspectArgs& a) {
     std::printf("    %-10s x%-3d window ring %d x %d", k.c_str(), v["count"].get<int>(), c.sliding_window, c.head_dim);
     if (r > 0) std::printf(", entries %d / %d tokens", c.head_dim, r);
     if (idx > 0) std::printf(", indexer keys %lld / %d tokens", static_cast<long long>(idx), r);
-    if (r > 0) std::printf(", compressor carry %s (fp32)", human(4.0 * v["carry_values"].get<double>()).c_str());
+    if (r > 0) std::printf(", compressor carry %s (fp32)", human_bytes(4.0 * v["carry_values"].get<double>()).c_str());
     std::printf("\n");
   }
   for (const auto& n : numerics) {
     std::printf("  %s numerics (%s caches): fixed %s (window rings + carries), %s a token; at 1M (%lld) tokens %s",
-                n.name, n.elem == 4 ? "fp32" : "bf16", human(double(sp.fixed_bytes(n.elem))).c_str(),
-                human(sp.bytes_per_token(n.elem)).c_str(), static_cast<long long>(kMillion),
-                human(double(sp.bytes_at(kMillion, n.elem))).c_str());
+                n.name, n.elem == 4 ? "fp32" : "bf16", human_bytes(double(sp.fixed_bytes(n.elem))).c_str(),
+                human_bytes(sp.bytes_per_token(n.elem)).c_str(), static_cast<long long>(kMillion),
+                human_bytes(double(sp.bytes_at(kMillion, n.elem))).c_str());
     if (ctx_max != kMillion)
       std::printf(", at %lld (max positions) %s", static_cast<long long>(ctx_max),
-                  human(double(sp.bytes_at(ctx_max, n.elem))).c_str());
+                  human_bytes(double(sp.bytes_at(ctx_max, n.elem))).c_str());
     std::printf("\n");
   }
   return 0;

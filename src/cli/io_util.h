@@ -1,5 +1,6 @@
 // Small file helpers shared by the sub-commands.
 #pragma once
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,19 @@
 namespace dseek::cli {
 
 // The whole file; a directory, an unreadable or a missing file is an error naming it.
+// "1.50 GiB": bytes in binary units with two decimals (inspect's tables).
+inline std::string human_bytes(double bytes) {
+  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (bytes >= 1024 && i < 4) {
+    bytes /= 1024;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, u[i]);
+  return buf;
+}
+
 inline std::string read_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
