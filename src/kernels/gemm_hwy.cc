@@ -47,6 +47,11 @@ constexpr int64_t kPrefetchBytes = 1024;
 //   R rows.)
 //   Several tokens: 256 columns of the R rows decoded into an L1 buffer, then multiplied
 //   two vectors of columns at a time into the accumulators, two tokens at a time.
+// FP4 on 16 lanes: the tiles decode even / odd columns (DecF4Split) and read x permuted to
+// match (Rows permutes it once a call).
+template <DType kType>
+constexpr bool kF4Split = kType == DType::F4_E2M1 && DSEEK_QD_LANES == 16;
+
 template <DType kType, int R, int TT>
 HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_t j0, int64_t t0,
                           float* HWY_RESTRICT y, int64_t rs) {
@@ -112,14 +117,19 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       const float* xb = x + t0 * K + b * BE;
       Unroll<R>([&](auto rc) {
         constexpr int r = static_cast<int>(decltype(rc)::value);
-        DecodeRowBlock<kType>(rows[r], scales[r], b, prep[r], [&](size_t i, hn::Vec<DF> w) {
+        auto fma = [&](size_t i, hn::Vec<DF> w) {
           const auto xv = hn::LoadU(df, xb + i * N);
           if (i % 2 == 0) {  // (a branch, not acc[r][0][i % 2]: the accumulators stay in registers)
             acc[r][0][0] = hn::MulAdd(w, xv, acc[r][0][0]);
           } else {
             acc[r][0][1] = hn::MulAdd(w, xv, acc[r][0][1]);
           }
-        });
+        };
+        if constexpr (kF4Split<kType>) {
+          qd::DecF4Split(rows[r] + b * BB, scales[r][b], fma);
+        } else {
+          DecodeRowBlock<kType>(rows[r], scales[r], b, prep[r], fma);
+        }
       });
     }
   } else {
@@ -136,8 +146,13 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       prep_rows(b0);
       for (int r = 0; r < R; ++r)
         for (int64_t b = 0; b < bn; ++b)
-          DecodeRowBlock<kType>(rows[r], scales[r], b0 + b, prep[r],
-                                [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
+          if constexpr (kF4Split<kType>) {
+            qd::DecF4Split(rows[r] + (b0 + b) * BB, scales[r][b0 + b],
+                           [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
+          } else {
+            DecodeRowBlock<kType>(rows[r], scales[r], b0 + b, prep[r],
+                                  [&](size_t i, hn::Vec<DF> w) { hn::Store(w, df, wbuf[r] + b * BE + i * N); });
+          }
       const float* xb = x + t0 * K + b0 * BE;
       Unroll<(TT + 1) / 2>([&](auto gc) {
         constexpr int tg = 2 * static_cast<int>(decltype(gc)::value), tn = TT - tg < 2 ? TT - tg : 2;
@@ -380,6 +395,12 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
 
 template <DType kType>
 void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
+  if constexpr (kF4Split<kType>) {
+    thread_local std::vector<float> xp;
+    xp.resize(static_cast<size_t>(T * a.cols));
+    qd::PermuteForF4Split(x, T, a.cols, xp.data());
+    x = xp.data();
+  }
   if constexpr (!IsBlockType(kType)) {  // block types: BlockTile for every T (its own chain)
     if (T >= 8) {
       PanelRows<kType>(x, T, a, j_begin, j_end, y);

@@ -670,6 +670,39 @@ HWY_INLINE void DecF4(const uint8_t* b, uint8_t e, F&& f) {
 #endif
 }
 
+#if DSEEK_QD_LANES == 16
+// F4_E2M1 for the matrix-vector tiles, 16 lanes: f(0, the block's even columns 0, 2, .., 30),
+// f(1, its odd columns) — the byte holding columns 2j and 2j + 1 widened once to lane j, its
+// low nibble (vpermps reads bits 0-3) and then the value shifted right by 4. Three shuffles
+// for 32 weights instead of DecF4's six; the caller's x is in the same order
+// (PermuteForF4Split).
+template <class F>
+HWY_INLINE void DecF4Split(const uint8_t* b, uint8_t e, F&& f) {
+  const DF df;
+  const VU q = hn::PromoteTo(DU(), hn::LoadU(hn::Full128<uint8_t>(), b));
+  const VF table = hn::Mul(hn::Load(df, kE2M1Values), hn::Set(df, kE8M0Table[e]));
+  f(0, Lut16(table, q));
+  f(1, Lut16(table, hn::ShiftRight<4>(q)));
+}
+#else
+// Other lane counts decode in column order (kF4Split is false there; this only names it).
+template <class F>
+HWY_INLINE void DecF4Split(const uint8_t* b, uint8_t e, F&& f) {
+  DecF4(b, e, f);
+}
+#endif
+
+// x [T, K] (K a multiple of 32) -> xp in DecF4Split's order: in each 32-column block the 16
+// even columns, then the 16 odd ones.
+inline void PermuteForF4Split(const float* x, int64_t T, int64_t K, float* xp) {
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t k0 = 0; k0 < K; k0 += 32)
+      for (int64_t i = 0; i < 16; ++i) {
+        xp[t * K + k0 + i] = x[t * K + k0 + 2 * i];
+        xp[t * K + k0 + 16 + i] = x[t * K + k0 + 2 * i + 1];
+      }
+}
+
 }  // namespace qd
 
 // Floats of a block's prep buffer (0: the type decodes in one phase on this target).
