@@ -4,6 +4,7 @@
 // decode at any context (states filled synthetically).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/bench_util.h"
@@ -95,6 +96,18 @@ int bench_v4(const BenchArgs& a) {
   for (int64_t b : batches)
     if (b < 1) throw Error("--batch sizes must be >= 1");
   if (a.phase != "decode" && a.prefill_tokens < 2) throw Error("--prefill-tokens must be >= 2");
+  // The config first: every argument is checked before a model is built or anything measured.
+  namespace fs = std::filesystem;
+  const ConfigV4 lc = a.synthetic.empty() ? ConfigV4::from_file((fs::path(a.model_dir) / "config.json").string())
+                                          : flash_layer_config(a.experts);
+  for (int64_t ctx : contexts)
+    if (a.phase != "prefill" && ctx + a.repeat + 3 > lc.max_position_embeddings)
+      throw Error("--context " + std::to_string(ctx) + ": decode steps at that context need " +
+                  std::to_string(ctx + a.repeat + 3) + " positions, the model has max_position_embeddings " +
+                  std::to_string(lc.max_position_embeddings));
+  if (a.phase != "decode" && a.prefill_tokens > lc.max_position_embeddings)
+    throw Error("--prefill-tokens " + std::to_string(a.prefill_tokens) + " exceeds max_position_embeddings " +
+                std::to_string(lc.max_position_embeddings));
   // A V4 checkpoint (-m; also a virtual one: the full-size step through mmap) or the synthetic layer.
   std::unique_ptr<ModelV4> model;
   std::string name = "v4-flash-layer";
@@ -104,16 +117,10 @@ int bench_v4(const BenchArgs& a) {
     while (!name.empty() && name.back() == '/') name.pop_back();
     name = name.substr(name.find_last_of('/') + 1);
   } else {
-    const ConfigV4 lc = flash_layer_config(a.experts);
     std::cerr << "building the synthetic v4-flash-layer model (" << a.experts << " experts) ...\n";
     model = ModelV4::from_checkpoint(synthetic_checkpoint_v4(lc, 42, "v4-flash-layer"), lc);
   }
   const ConfigV4& c = model->config();
-  for (int64_t ctx : contexts)
-    if (a.phase != "prefill" && ctx + a.repeat + 3 > c.max_position_embeddings)
-      throw Error("--context " + std::to_string(ctx) + ": decode steps at that context need " +
-                  std::to_string(ctx + a.repeat + 3) + " positions, the model has max_position_embeddings " +
-                  std::to_string(c.max_position_embeddings));
   Machine m = measure_machine(a.threads);
   ojson out;
   out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}};

@@ -35,6 +35,7 @@ int cmd_perplexity(const PerplexityArgs& a) {
   const std::string text = read_file(a.text_file);
   auto model = CausalLm::load(a.model_dir, parse_numerics(a.numerics));
   const Tokenizer tok = load_model_tokenizer(a.model_dir);
+  check_tokenizer_fits(tok, model->info().vocab_size, a.model_dir);
   const std::vector<int32_t> tokens = tok.encode(text);
   PerplexityOptions opt;
   opt.ctx = a.ctx;

@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
   add_model_option(c_bench, bench.model_dir, std::string(kModelHelp) + " (default: the built-in model)");
   c_bench->add_option("--synthetic", bench.synthetic, "built-in synthetic model: real-layer (V3.2) | v4-flash-layer (V4-Flash: a CSA and an HCA layer)")->check(CLI::IsMember({"real-layer", "v4-flash-layer"}));
-  c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer")->capture_default_str();
+  c_bench->add_option("--experts", bench.experts, "routed experts of the synthetic layer: real-layer 1..256 (default 64), v4-flash-layer 6..256 (default 16)");
   c_bench->add_option("--weights", bench.weights, "weight types of the synthetic layer: fp8 | q8_0 | q4_k-mix | q4_k_m | q2_k | iq2_xxs-mix")
       ->check(CLI::IsMember({"fp8", "q8_0", "q4_k-mix", "q4_k_m", "q2_k", "iq2_xxs-mix"}))->capture_default_str();
   c_bench->add_option("--phase", bench.phase, "prefill | decode | all")->check(CLI::IsMember({"prefill", "decode", "all"}))->capture_default_str();

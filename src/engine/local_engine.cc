@@ -11,7 +11,9 @@ namespace dseek {
 
 
 LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
-    : lm_(CausalLm::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(lm_->fingerprint()) {}
+    : lm_(CausalLm::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(lm_->fingerprint()) {
+  check_tokenizer_fits(tok_, lm_->info().vocab_size, dir);
+}
 
 const Model& LocalEngine::model() const {
   if (!lm_->v3()) throw Error("this command does not run " + lm_->info().model_type + " checkpoints yet");
@@ -53,7 +55,7 @@ Completion LocalEngine::complete(const chat::Json& request, bool thinking, const
     c.message = v4 ? chat::v4::parse_completion(c.text, thinking) : chat::parse_completion(c.text, thinking);
     c.parsed = true;
   } catch (const Error& e) {
-    // The V3.2 format rejects the text (e.g. cut off by max_tokens): keep every byte as content.
+    // The chat format rejects the text (e.g. cut off by max_tokens): keep every byte as content.
     c.parse_error = e.what();
     c.message = chat::AssistantMessage{};
     c.message.content = c.text;

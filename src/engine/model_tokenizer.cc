@@ -89,4 +89,11 @@ Tokenizer load_model_tokenizer(const std::string& path, std::string* warning) {
   return Tokenizer::from_vocab(spec);
 }
 
+void check_tokenizer_fits(const Tokenizer& tok, int64_t model_vocab, const std::string& path) {
+  if (static_cast<int64_t>(tok.vocab_size()) > model_vocab)
+    throw Error(path + ": the tokenizer has token ids up to " + std::to_string(tok.vocab_size() - 1) +
+                " but the model's vocabulary (config.json vocab_size) is " + std::to_string(model_vocab) +
+                " tokens: a tokenizer of another model?");
+}
+
 }  // namespace dseek

@@ -31,4 +31,8 @@ VocabSpec gguf_vocab_spec(const GgufFile& f);
 // self-contained GGUF from running, and nothing is guessed — the GGUF's own data is used.
 Tokenizer load_model_tokenizer(const std::string& path, std::string* warning = nullptr);
 
+// Throws dseek::Error naming `path` when the tokenizer's ids (vocab_size()) do not fit the
+// model's vocabulary (config.json vocab_size): a tokenizer.json of another model.
+void check_tokenizer_fits(const Tokenizer& tok, int64_t model_vocab, const std::string& path);
+
 }  // namespace dseek

@@ -3,6 +3,7 @@
 // every assistant turn of the encode vectors parses back to the message it was made from.
 #include <gtest/gtest.h>
 
+#include "chat/literals.h"
 #include "chat/v4/encode.h"
 #include "chat/v4/parse.h"
 #include "runtime/error.h"
@@ -125,6 +126,28 @@ TEST(ParseV4, ReferenceQuirks) {
     FAIL();
   } catch (const dseek::Error& e) {
     EXPECT_NE(std::string(e.what()).find("Invalid thinking format: missing </think>"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace dseek::chat::v4
+
+namespace dseek::chat::v4 {
+namespace {
+
+// A special token inside the content is reported where it is, not at byte 0.
+TEST(ParseV4, SpecialTokenInContentNamesItsOffset) {
+  try {
+    parse_completion("abcdefgh</think>def" + std::string(chat::lit::kEos), false);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(at byte 8)"), std::string::npos) << e.what();
+  }
+  try {  // in the reasoning: its own offset
+    parse_completion("ab<think>cd</think>x" + std::string(chat::lit::kEos), true);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(at byte 2)"), std::string::npos) << e.what();
   }
 }
 

@@ -5,6 +5,11 @@
 
 #include "engine/causal_lm.h"
 #include "engine/generate.h"
+#include "engine/local_engine.h"
+
+#include <unistd.h>
+
+#include <filesystem>
 #include "model/golden.h"
 #include "test_paths.h"
 #include "weights/safetensors.h"
@@ -72,6 +77,33 @@ TEST(CausalLmV4, OfficialNumericsAreRefusedByName) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("exact"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace dseek::test
+
+namespace dseek::test {
+namespace {
+
+// A tokenizer.json of another model beside a checkpoint is named before any prompt runs.
+TEST(CausalLmV4, TokenizerOfAnotherModelIsNamed) {
+  const std::string dir = data_path("fixtures-v4/tiny-v4");
+  if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
+  namespace fs = std::filesystem;
+  const fs::path tmp = fs::temp_directory_path() / ("dseek-v4-tok-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() != ".safetensors" || e.path().filename().string().rfind("model", 0) == 0)
+      fs::copy(e.path(), tmp / e.path().filename());
+  fs::copy(fs::path(repo_dir()) / "models/nano-agent/tokenizer.json", tmp / "tokenizer.json");  // 129,280 ids
+  try {
+    LocalEngine e(tmp.string(), Numerics::Exact);
+    ADD_FAILURE() << "accepted a 129280-token tokenizer for a 512-token model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vocab_size) is 512"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(tmp.string()), std::string::npos) << e.what();
+  }
+  fs::remove_all(tmp);
 }
 
 }  // namespace

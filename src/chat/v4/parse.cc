@@ -82,6 +82,7 @@ AssistantMessage parse_completion(std::string_view text, bool thinking) {
     pos = h.end;
   }
   Hit h = find_first(text, pos, {base::kEos, lit::kOpener});
+  const size_t content_at = pos;
   msg.content = text.substr(pos, h.pos - pos);
   if (h.which < 0) reject("Invalid format: missing EOS token", text.size());
   pos = h.end;
@@ -93,9 +94,10 @@ AssistantMessage parse_completion(std::string_view text, bool thinking) {
   }
   if (pos != text.size()) reject("Unexpected content at end", pos);
   for (std::string_view t : {base::kBos, base::kEos, base::kThinkOpen, base::kThinkClose, base::kDsml}) {
-    if (msg.content.find(t) != std::string::npos || msg.reasoning_content.find(t) != std::string::npos) {
-      reject("Unexpected special token '" + std::string(t) + "' in content", 0);
-    }
+    // The offset of the token in the text: reasoning starts at 0, content at content_at.
+    const size_t r = msg.reasoning_content.find(t), c = msg.content.find(t);
+    if (r != std::string::npos || c != std::string::npos)
+      reject("Unexpected special token '" + std::string(t) + "' in content", r != std::string::npos ? r : content_at + c);
   }
   return msg;
 }
