@@ -1,4 +1,4 @@
-// dseek: DeepSeek-V3.2 inference engine and agent runtime — command-line entry point.
+// dseek: DeepSeek-V3.x and V4 inference engine and agent runtime — command-line entry point.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -83,7 +83,7 @@ void add_sampling(CLI::App* c, RunArgs& a) {
 int main(int argc, char** argv) {
   using namespace dseek::cli;
   dseek::configure_threads_early(argv);
-  CLI::App app{"dseek — DeepSeek-V3.2 inference engine and agent runtime"};
+  CLI::App app{"dseek — DeepSeek-V3.x (V3, V3.1, V3.2) and V4 inference engine and agent runtime"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dseek 0.1.0");
   const std::string def_model = default_model_dir();
