@@ -8,7 +8,7 @@
 namespace dseek {
 
 std::unique_ptr<CausalLm> make_causal_lm_v3(std::unique_ptr<Model> m);
-std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir);
+std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir, Numerics numerics);
 
 std::vector<float> CausalLm::forward_batch(const std::vector<LmRun>& runs) const {
   const int64_t V = info().vocab_size;
@@ -44,9 +44,10 @@ bool is_v4_checkpoint(const std::string& path) {
 
 std::unique_ptr<CausalLm> CausalLm::load(const std::string& path, Numerics numerics) {
   if (is_v4_checkpoint(path)) {
-    if (numerics != Numerics::Exact)
-      throw Error(path + ": DeepSeek-V4 runs in --numerics exact only for now (official and int8 are V3 modes)");
-    return make_causal_lm_v4(path);
+    if (numerics == Numerics::Int8)
+      throw Error(path + ": DeepSeek-V4 runs in --numerics exact or official (int8 is llama.cpp's CPU mode for "
+                         "GGUF K-quant weights)");
+    return make_causal_lm_v4(path, numerics);
   }
   return make_causal_lm_v3(Model::load(path, numerics));
 }

@@ -60,8 +60,8 @@ class CausalLmV4 : public CausalLm {
 
 }  // namespace
 
-std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir) {
-  return std::make_unique<CausalLmV4>(ModelV4::load(dir));
+std::unique_ptr<CausalLm> make_causal_lm_v4(const std::string& dir, Numerics numerics) {
+  return std::make_unique<CausalLmV4>(ModelV4::load(dir, numerics));
 }
 
 }  // namespace dseek

@@ -14,4 +14,9 @@ void act_quant_row(const float* x, int64_t n, bool pow2_scale, float* q, float* 
 // Quantise-dequantise in place, T rows of n values (what an FP8 GEMM then sees).
 void act_qdq(float* x, int64_t T, int64_t n, bool pow2_scale);
 
+// The same recipe with blocks of `block` values (DeepSeek-V4 `act_quant(x, block_size)`: 64 for
+// the FP8 simulation of the KV entries' nope dims). act_quant_row / act_qdq are block = 128.
+void act_quant_row_block(const float* x, int64_t n, int64_t block, bool pow2_scale, float* q, float* scales);
+void act_qdq_block(float* x, int64_t T, int64_t n, int64_t block, bool pow2_scale);
+
 }  // namespace dseek

@@ -10,6 +10,8 @@
 #include "model_v4/compressor_v4.h"
 #include "model_v4/hadamard_v4.h"
 #include "model_v4/linear_v4.h"
+#include "model_v4/numerics_v4.h"
+#include "kernels/numeric.h"
 
 namespace dseek {
 
@@ -29,7 +31,7 @@ void rms_rows(float* x, int64_t rows, int64_t n, double eps) {
 // Selected compressed entries (ascending ids) for each token of the chunk.
 std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
                                                  const LayerStateV4& st, const float* x, const float* qr, int64_t T,
-                                                 int64_t pos0, int layer, TraceV4* trace) {
+                                                 int64_t pos0, int layer, TraceV4* trace, bool official) {
   const int64_t r = w.ratio, n_entries = static_cast<int64_t>(st.comp.size()) / c.head_dim;
   std::vector<std::vector<int32_t>> sel(T);
   if (!w.has_indexer) {  // HCA: every visible entry
@@ -41,12 +43,27 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
   }
   const int64_t Hi = c.index_n_heads, Di = c.index_head_dim;
   std::vector<float> q(T * Hi * Di), wts(T * Hi);
-  linear_v4(qr, T, w.idx_wq_b, q.data());
-  for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * Hi * Di, Hi, Di, pos0 + t);
-  indexer_hadamard(q.data(), T * Hi, Di);
-  linear_v4(x, T, w.idx_weights_proj, wts.data());
-  const float wscale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(Di) * Hi));
-  for (float& v : wts) v *= wscale;
+  if (official) {
+    // Indexer.forward: wq_b (act_quant + FP8 GEMM, bf16), RoPE (bf16), Hadamard (bf16), FP4 sim;
+    // weights_proj is a bf16 linear (bf16 output) times the python-float scale (bf16 result).
+    const bool pow2 = c.scale_fmt == "ue8m0";
+    linear_official(qr, T, w.idx_wq_b, q.data(), pow2);
+    for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * Hi * Di, Hi, Di, pos0 + t);
+    round_bf16(q.data(), T * Hi * Di);
+    indexer_hadamard(q.data(), T * Hi, Di);
+    round_bf16(q.data(), T * Hi * Di);
+    fp4_act_qdq(q.data(), T * Hi, Di);
+    linear_official(x, T, w.idx_weights_proj, wts.data(), pow2);
+    const float wscale = static_cast<float>(std::pow(static_cast<double>(Di), -0.5) * std::pow(static_cast<double>(Hi), -0.5));
+    for (float& v : wts) v = bf16_round(v * wscale);
+  } else {
+    linear_v4(qr, T, w.idx_wq_b, q.data());
+    for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * Hi * Di, Hi, Di, pos0 + t);
+    indexer_hadamard(q.data(), T * Hi, Di);
+    linear_v4(x, T, w.idx_weights_proj, wts.data());
+    const float wscale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(Di) * Hi));
+    for (float& v : wts) v *= wscale;
+  }
   std::vector<std::vector<float>> scores(T);
   // Per token: the heads' dots with a tile of keys in one product (keys read once for all
   // heads), then the ReLU-weighted sum over heads; no [tokens, entries] matrix is formed.
@@ -62,6 +79,15 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
       // Keys as the rows of the product, the token's heads as its (cache-resident) matrix.
       linear_v4(st.idx_keys.data() + j0 * Di, n, f32_matrix(q.data() + t * Hi * Di, Hi, Di), hs.data());
       const float* wt = wts.data() + t * Hi;
+      if (official) {  // bf16 einsum output, relu, bf16 products with the weights, bf16 head sum
+        for (int64_t j = 0; j < n; ++j) {
+          const float* row = hs.data() + j * Hi;
+          float acc = 0;
+          for (int64_t h = 0; h < Hi; ++h) acc += bf16_round(wt[h] * std::max(bf16_round(row[h]), 0.0f));
+          s[j0 + j] = bf16_round(acc);
+        }
+        continue;
+      }
       for (int64_t j = 0; j < n; ++j) {
         const float* row = hs.data() + j * Hi;
         float acc = 0;
@@ -86,22 +112,41 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
 }  // namespace
 
 void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope, LayerStateV4& st, const float* x,
-                  int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace) {
+                  int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace, bool official) {
   const int64_t H = c.num_attention_heads, D = c.head_dim, QL = c.q_lora_rank, HD = H * D;
+  const bool pow2 = c.scale_fmt == "ue8m0";
   const int64_t Wn = c.sliding_window;
   const float eps = static_cast<float>(c.rms_norm_eps);
   // Queries.
   std::vector<float> qr(T * QL), q(T * HD);
-  linear_v4(x, T, w.wq_a, qr.data());
-  rmsnorm(qr.data(), T, QL, w.q_norm.data(), eps, qr.data());
-  linear_v4(qr.data(), T, w.wq_b, q.data());
-  rms_rows(q.data(), T * H, D, c.rms_norm_eps);
-  for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * HD, H, D, pos0 + t);
-  // This chunk's kv rows, then the window keys: the ring's rows still in reach, then the chunk's.
   std::vector<float> kv(T * D);
-  linear_v4(x, T, w.wkv, kv.data());
-  rmsnorm(kv.data(), T, D, w.kv_norm.data(), eps, kv.data());
-  for (int64_t t = 0; t < T; ++t) rope.apply(kv.data() + t * D, 1, D, pos0 + t);
+  if (official) {
+    // Attention.forward in bf16: act_quant before wq_a / wq_b / wkv, bf16 outputs and norms, the
+    // per-head q norm in bf16 arithmetic, RoPE outputs bf16, the kv nope dims FP8-simulated (64).
+    linear_official(x, T, w.wq_a, qr.data(), pow2);
+    rmsnorm(qr.data(), T, QL, w.q_norm.data(), eps, qr.data());
+    round_bf16(qr.data(), T * QL);
+    linear_official(qr.data(), T, w.wq_b, q.data(), pow2);
+    rms_rows_bf16(q.data(), T * H, D, c.rms_norm_eps);
+    for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * HD, H, D, pos0 + t);
+    round_bf16(q.data(), T * HD);
+    linear_official(x, T, w.wkv, kv.data(), pow2);
+    rmsnorm(kv.data(), T, D, w.kv_norm.data(), eps, kv.data());
+    round_bf16(kv.data(), T * D);
+    for (int64_t t = 0; t < T; ++t) rope.apply(kv.data() + t * D, 1, D, pos0 + t);
+    round_bf16(kv.data(), T * D);
+    kv_nope_fp8_sim(kv.data(), T, D, D - rope.rope_dim, pow2);
+  } else {
+    linear_v4(x, T, w.wq_a, qr.data());
+    rmsnorm(qr.data(), T, QL, w.q_norm.data(), eps, qr.data());
+    linear_v4(qr.data(), T, w.wq_b, q.data());
+    rms_rows(q.data(), T * H, D, c.rms_norm_eps);
+    for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * HD, H, D, pos0 + t);
+    // This chunk's kv rows, then the window keys: the ring's rows still in reach, then the chunk's.
+    linear_v4(x, T, w.wkv, kv.data());
+    rmsnorm(kv.data(), T, D, w.kv_norm.data(), eps, kv.data());
+    for (int64_t t = 0; t < T; ++t) rope.apply(kv.data() + t * D, 1, D, pos0 + t);
+  }
   const int64_t first = std::max<int64_t>(0, pos0 - Wn + 1), n_old = pos0 - first;
   std::vector<float> keys((n_old + T) * D);
   for (int64_t p = first; p < pos0; ++p)
@@ -111,18 +156,18 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
   std::vector<std::vector<int32_t>> sel(T);
   if (w.has_compressor) {
     const size_t before = st.comp.size();
-    compress_step(c, w.compressor, rope, false, st.comp_state, x, T, pos0, st.comp);
+    compress_step(c, w.compressor, rope, false, st.comp_state, x, T, pos0, st.comp, official);
     if (trace) trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].insert(
         trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].end(), st.comp.begin() + before, st.comp.end());
     if (w.has_indexer) {
       const size_t ib = st.idx_keys.size();
-      compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys);
+      compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys, official);
       if (trace) {
         auto& v = trace->tensors["layer" + std::to_string(layer) + ".index_keys"];
         v.insert(v.end(), st.idx_keys.begin() + ib, st.idx_keys.end());
       }
     }
-    sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace);
+    sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace, official);
   }
   // Sink attention. K = V is one shared row a key (MQA), so a token's heads score and sum its
   // keys as two products a tile of keys: S = q K^T [H, n], o += P K [H, D], with the running
@@ -130,6 +175,10 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
   std::vector<float> o(T * HD);
   const float scale = static_cast<float>(c.softmax_scale());
   constexpr int64_t kKeyTile = 256;
+  // Official: the reference kernel's (sparse_attn_kernel) tiles of 64 keys, whose probabilities
+  // enter the P V product rounded to bf16 (relative to the running max; the denominator sums the
+  // fp32 values), and a bf16 output.
+  const int64_t key_tile = official ? 64 : kKeyTile;
 #pragma omp parallel for schedule(dynamic) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     const int64_t pos = pos0 + t;
@@ -147,8 +196,8 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
     float* oh = o.data() + t * HD;
     std::vector<float> m(w.attn_sink.begin(), w.attn_sink.end());
     std::vector<double> den(H, 1.0);  // e^(sink - m) with m = sink
-    for (int64_t k0 = 0; k0 < n; k0 += kKeyTile) {
-      const int64_t nk = std::min(kKeyTile, n - k0);
+    for (int64_t k0 = 0; k0 < n; k0 += key_tile) {
+      const int64_t nk = std::min(key_tile, n - k0);
       for (int64_t k = 0; k < nk; ++k) {
         const float* src = key(k0 + k);
         std::copy_n(src, D, kt.data() + k * D);
@@ -166,11 +215,26 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
           m[h] = mt;
         }
         double sum = 0;
-        for (int64_t k = 0; k < nk; ++k) sum += (row[k] = std::exp(row[k] - mt));
+        if (official) {
+          for (int64_t k = 0; k < nk; ++k) {
+            const float e = std::exp(row[k] - mt);
+            sum += e;
+            row[k] = bf16_round(e);
+          }
+        } else {
+          for (int64_t k = 0; k < nk; ++k) sum += (row[k] = std::exp(row[k] - mt));
+        }
         den[h] += sum;
       }
       linear_v4(sc.data(), H, f32_matrix(ktt.data(), D, nk), ot.data());
       for (int64_t i = 0; i < HD; ++i) oh[i] += ot[i];
+    }
+    if (official) {
+      for (int64_t h = 0; h < H; ++h) {
+        const float dn = static_cast<float>(den[h]);
+        for (int64_t d = 0; d < D; ++d) oh[h * D + d] = bf16_round(oh[h * D + d] / dn);
+      }
+      continue;
     }
     for (int64_t h = 0; h < H; ++h) {
       const float inv = static_cast<float>(1.0 / den[h]);
@@ -182,14 +246,21 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
     std::copy_n(kv.data() + t * D, D, st.win_kv.data() + ((pos0 + t) % Wn) * D);
   // Output: de-rotate, grouped wo_a, wo_b.
   for (int64_t t = 0; t < T; ++t) rope.apply(o.data() + t * HD, H, D, pos0 + t, /*inverse=*/true);
+  if (official) round_bf16(o.data(), T * HD);
   const int64_t G = c.o_groups, R = c.o_lora_rank, GW = HD / G;
   std::vector<float> og(T * GW), yg(T * R), oa(T * G * R);
   for (int64_t g = 0; g < G; ++g) {
     for (int64_t t = 0; t < T; ++t) std::copy_n(o.data() + t * HD + g * GW, GW, og.data() + t * GW);
+    // wo_a: the reference converts it to bf16 and runs a bf16 einsum — no act_quant (trap 9),
+    // bf16 output.
     linear_v4(og.data(), T, w.wo_a, yg.data(), g * R, R);
+    if (official) round_bf16(yg.data(), T * R);
     for (int64_t t = 0; t < T; ++t) std::copy_n(yg.data() + t * R, R, oa.data() + t * G * R + g * R);
   }
-  linear_v4(oa.data(), T, w.wo_b, out);
+  if (official)
+    linear_official(oa.data(), T, w.wo_b, out, pow2);
+  else
+    linear_v4(oa.data(), T, w.wo_b, out);
 }
 
 }  // namespace dseek

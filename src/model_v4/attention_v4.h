@@ -24,7 +24,9 @@ namespace dseek {
 
 // x [T, hidden] fp32 (attn_norm output) of tokens at positions pos0 .. pos0 + T - 1 continuing
 // st (whose window ring and compressors it advances); out [T, hidden] fp32. `layer` tags traces.
+// official: DeepSeek's serving numerics (numerics_v4.h) — x is bf16-valued, out is rounded to
+// bf16, the window kv and compressed entries are stored bf16 with their nope dims FP8-simulated.
 void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope, LayerStateV4& st, const float* x,
-                  int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace);
+                  int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace, bool official = false);
 
 }  // namespace dseek

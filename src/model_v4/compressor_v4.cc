@@ -7,6 +7,7 @@
 #include "kernels/ops.h"
 #include "model_v4/hadamard_v4.h"
 #include "model_v4/linear_v4.h"
+#include "model_v4/numerics_v4.h"
 
 namespace dseek {
 
@@ -31,7 +32,8 @@ void pool(const std::vector<const float*>& a, const std::vector<const float*>& g
 }  // namespace
 
 int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const RopeV4& rope, bool rotate,
-                      CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries) {
+                      CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries,
+                      bool official) {
   const int64_t W = w.width, D = w.dim, r = st.ratio;
   std::vector<float> a(T * W), g(T * W);
   linear_v4(x, T, w.wkv, a.data());
@@ -62,9 +64,24 @@ int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const Rop
       }
     }
     pool(sa, sg, D, e.data());
-    rmsnorm(e.data(), 1, D, w.norm.data(), static_cast<float>(c.rms_norm_eps), e.data());
-    rope.apply(e.data(), 1, D, (pos / r) * r);
-    if (rotate) indexer_hadamard(e.data(), 1, D);
+    if (official) {  // Compressor.forward: norm(kv.to(bf16)), RoPE, then the Hadamard + FP4 or the FP8 sim
+      round_bf16(e.data(), D);
+      rmsnorm(e.data(), 1, D, w.norm.data(), static_cast<float>(c.rms_norm_eps), e.data());
+      round_bf16(e.data(), D);
+      rope.apply(e.data(), 1, D, (pos / r) * r);
+      round_bf16(e.data(), D);
+      if (rotate) {
+        indexer_hadamard(e.data(), 1, D);
+        round_bf16(e.data(), D);
+        fp4_act_qdq(e.data(), 1, D);
+      } else {
+        kv_nope_fp8_sim(e.data(), 1, D, D - rope.rope_dim, c.scale_fmt == "ue8m0");
+      }
+    } else {
+      rmsnorm(e.data(), 1, D, w.norm.data(), static_cast<float>(c.rms_norm_eps), e.data());
+      rope.apply(e.data(), 1, D, (pos / r) * r);
+      if (rotate) indexer_hadamard(e.data(), 1, D);
+    }
     entries.insert(entries.end(), e.begin(), e.end());
     ++made;
     if (r == 4) {

@@ -22,7 +22,11 @@ namespace dseek {
 // Feeds tokens x [T, hidden] fp32 at positions pos0 .. pos0 + T - 1 (continuing st) and appends
 // each entry they complete to `entries` ([n, w.dim] fp32, row j = entry j). rotate: apply the
 // indexer's Hadamard. Returns the number of entries appended.
+// official: the reference's numerics for a finished entry (the pooling itself runs in fp32 as in
+// model.py): pooled entry rounded to bf16, norm and RoPE outputs bf16; then, rotate (indexer):
+// Hadamard output bf16 and FP4 simulation per 32; else FP8 simulation of the nope dims per 64.
 int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const RopeV4& rope, bool rotate,
-                      CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries);
+                      CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries,
+                      bool official = false);
 
 }  // namespace dseek

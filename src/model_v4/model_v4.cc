@@ -10,22 +10,40 @@
 #include "model_v4/hc.h"
 #include "model_v4/linear_v4.h"
 #include "model_v4/moe_v4.h"
+#include "model_v4/numerics_v4.h"
 #include "runtime/error.h"
 
 namespace dseek {
 
-std::unique_ptr<ModelV4> ModelV4::load(const std::string& dir) {
-  ConfigV4 c = ConfigV4::from_file((std::filesystem::path(dir) / "config.json").string());
-  return from_checkpoint(Checkpoint::open_tensors(dir), std::move(c));
+namespace {
+
+void check_numerics(Numerics numerics) {
+  if (numerics == Numerics::Int8)
+    throw Error("DeepSeek-V4 runs in --numerics exact or official; int8 is llama.cpp's CPU mode for GGUF "
+                "K-quant weights, which V4 checkpoints do not have");
 }
 
-std::unique_ptr<ModelV4> ModelV4::from_checkpoint(std::unique_ptr<Checkpoint> ck, ConfigV4 config) {
+}  // namespace
+
+std::unique_ptr<ModelV4> ModelV4::load(const std::string& dir, Numerics numerics) {
+  check_numerics(numerics);
+  ConfigV4 c = ConfigV4::from_file((std::filesystem::path(dir) / "config.json").string());
+  return from_checkpoint(Checkpoint::open_tensors(dir), std::move(c), numerics);
+}
+
+std::unique_ptr<ModelV4> ModelV4::from_checkpoint(std::unique_ptr<Checkpoint> ck, ConfigV4 config, Numerics numerics) {
+  check_numerics(numerics);
   auto m = std::unique_ptr<ModelV4>(new ModelV4());
+  m->numerics_ = numerics;
   m->c_ = std::move(config);
   m->w_ = ModelWeightsV4::bind(*ck, m->c_);
   m->ck_ = std::move(ck);
   for (int L = 0; L < m->c_.num_layers_total(); ++L) m->rope_.push_back(RopeV4::for_layer(m->c_, L));
   return m;
+}
+
+void ModelV4::bf(float* x, int64_t n) const {
+  if (official()) round_bf16(x, n);
 }
 
 void ModelV4::check_tokens(const std::vector<int32_t>& tokens, int64_t pos0) const {
@@ -49,18 +67,22 @@ void ModelV4::block(const BlockWeightsV4& b, std::vector<float>& X, const std::v
     hc_mixes(c_, X.data(), T, d, hc.fn, mixes.data());
     hc_split(c_, mixes.data(), T, hc.scale.data(), hc.base.data(), pre.data(), post.data(), comb.data());
     hc_collapse(X.data(), T, static_cast<int>(n), d, pre.data(), h.data());
+    bf(h.data(), T * d);  // hc_pre: y.to(bf16)
     rmsnorm(h.data(), T, d, norm.data(), eps, h.data());
+    bf(h.data(), T * d);  // RMSNorm writes bf16
     run();
+    bf(o.data(), T * d);  // the sublayer's output (wo_b's bf16 output; MoE y.type_as(x))
     hc_expand(o.data(), X.data(), T, static_cast<int>(n), d, post.data(), comb.data(), X2.data());
+    bf(X2.data(), T * n * d);  // hc_post: y.type_as(x), the bf16 streams
     X.swap(X2);
   };
   const std::string tag = "layer" + std::to_string(b.layer);
   sublayer(b.hc_attn, b.attn_norm, [&] {
-    attention_v4(c_, b.attn, rope_[b.layer], ls, h.data(), T, pos0, o.data(), b.layer, trace);
+    attention_v4(c_, b.attn, rope_[b.layer], ls, h.data(), T, pos0, o.data(), b.layer, trace, official());
     if (trace) trace->tensors[tag + ".attn_out"].insert(trace->tensors[tag + ".attn_out"].end(), o.begin(), o.end());
   });
   sublayer(b.hc_ffn, b.ffn_norm, [&] {
-    moe_v4(c_, b.ffn, h.data(), tokens.data(), T, o.data(), b.layer, trace);
+    moe_v4(c_, b.ffn, h.data(), tokens.data(), T, o.data(), b.layer, trace, official());
     if (trace) trace->tensors[tag + ".ffn_out"].insert(trace->tensors[tag + ".ffn_out"].end(), o.begin(), o.end());
   });
   if (trace) trace->tensors[tag + ".hc_streams"].insert(trace->tensors[tag + ".hc_streams"].end(), X.begin(), X.end());
@@ -73,7 +95,9 @@ void ModelV4::head(const HcWeightsV4& hc, const std::vector<float>& norm, const 
   hc_mixes(c_, X, T, d, hc.fn, mixes.data());
   hc_head_pre(c_, mixes.data(), T, hc.scale.data(), hc.base.data(), pre.data());
   hc_collapse(X, T, static_cast<int>(n), d, pre.data(), y.data());
+  bf(y.data(), T * d);  // hc_head: y.to(bf16)
   rmsnorm(y.data(), T, d, norm.data(), static_cast<float>(c_.rms_norm_eps), y.data());
+  bf(y.data(), T * d);  // the head reads norm(x) (bf16) as fp32: logits in fp32
   if (logits) {
     logits->resize(T * c_.vocab_size);
     linear_v4(y.data(), T, w_.head, logits->data());
@@ -115,12 +139,21 @@ std::vector<float> ModelV4::forward_mtp(const std::vector<int32_t>& next_tokens,
   std::vector<float> e(T * d), pe(T * d), hn(T * n * d), X(T * n * d);
   for (int64_t t = 0; t < T; ++t) w_.embed.row(next_tokens[t], e.data() + t * d);
   rmsnorm(e.data(), T, d, b.enorm.data(), eps, e.data());
-  linear_v4(e.data(), T, b.e_proj, pe.data());
   rmsnorm(streams.data(), T * n, d, b.hnorm.data(), eps, hn.data());
-  linear_v4(hn.data(), T * n, b.h_proj, X.data());
+  if (official()) {  // bf16 norms, FP8 e_proj / h_proj with act_quant, bf16 sum
+    const bool pow2 = c_.scale_fmt == "ue8m0";
+    round_bf16(e.data(), T * d);
+    round_bf16(hn.data(), T * n * d);
+    linear_official(e.data(), T, b.e_proj, pe.data(), pow2);
+    linear_official(hn.data(), T * n, b.h_proj, X.data(), pow2);
+  } else {
+    linear_v4(e.data(), T, b.e_proj, pe.data());
+    linear_v4(hn.data(), T * n, b.h_proj, X.data());
+  }
   for (int64_t t = 0; t < T; ++t)
     for (int64_t k = 0; k < n; ++k)
       for (int64_t i = 0; i < d; ++i) X[(t * n + k) * d + i] += pe[t * d + i];
+  bf(X.data(), T * n * d);
   block(b, X, next_tokens, st.mtp[0], st.mtp_pos, trace);
   st.mtp_pos += T;
   std::vector<float> logits;

@@ -7,14 +7,20 @@
 //   logits = head(RMSNorm(hc_collapse(X, hc_head pre)))
 // MTP block: per stream X_j' = e_proj(enorm(embed(t_{i+1}))) + h_proj(hnorm(X_j)), one block,
 // its own hc_head + norm, the trunk's head; row i predicts token i + 2.
-// Numerics: exact (weights decoded exactly, fp32 activations).
-// Source: DeepSeek-V4 report; oracle-v4 dsv4_ref.py `DSV4Ref`, `Session.step`, `Session.mtp_step`.
+// Numerics: exact (weights decoded exactly, fp32 activations; the default, what the goldens
+// check) or official (DeepSeek's serving numerics: bf16 activations, hc streams and caches, FP8
+// activation quantisation before the FP8 / FP4 linears except wo_a, FP8 simulation of the KV
+// entries' nope dims, FP4 simulation of the indexer's q / k, bf16 attention probabilities; fp32
+// router, compressor and head — numerics_v4.h). Int8 is refused.
+// Source: DeepSeek-V4 report; oracle-v4 dsv4_ref.py `DSV4Ref`, `Session.step`, `Session.mtp_step`;
+// DeepSeek-V4 inference/model.py + kernel.py for the official numerics.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "model/model.h"  // Numerics
 #include "model_v4/config_v4.h"
 #include "model_v4/rope_v4.h"
 #include "model_v4/state_v4.h"
@@ -33,13 +39,16 @@ struct ForwardV4 {
 class ModelV4 {
  public:
   // Opens a V4 checkpoint directory (config.json model_type deepseek_v4 + safetensors) and binds
-  // every tensor. Throws dseek::Error naming the file and key / tensor on any defect.
-  static std::unique_ptr<ModelV4> load(const std::string& dir);
-  static std::unique_ptr<ModelV4> from_checkpoint(std::unique_ptr<Checkpoint> ck, ConfigV4 config);
+  // every tensor. Throws dseek::Error naming the file and key / tensor on any defect, and for
+  // Numerics::Int8 (a GGUF mode; V4 has exact and official).
+  static std::unique_ptr<ModelV4> load(const std::string& dir, Numerics numerics = Numerics::Exact);
+  static std::unique_ptr<ModelV4> from_checkpoint(std::unique_ptr<Checkpoint> ck, ConfigV4 config,
+                                                  Numerics numerics = Numerics::Exact);
 
   const ConfigV4& config() const { return c_; }
   const ModelWeightsV4& weights() const { return w_; }
   const Checkpoint& checkpoint() const { return *ck_; }
+  Numerics numerics() const { return numerics_; }
   StateV4 new_state() const { return StateV4::fresh(c_); }
 
   // Runs tokens [T >= 1] continuing st (positions st.pos ..). all_logits: a logits row for
@@ -65,6 +74,10 @@ class ModelV4 {
   ConfigV4 c_;
   ModelWeightsV4 w_;
   std::vector<RopeV4> rope_;  // per layer, trunk then MTP
+  Numerics numerics_ = Numerics::Exact;
+  bool official() const { return numerics_ == Numerics::Official; }
+  // Official numerics: rounds n values to bf16 (a materialisation point); exact: nothing.
+  void bf(float* x, int64_t n) const;
 };
 
 }  // namespace dseek

@@ -7,16 +7,23 @@
 
 #include "kernels/ops.h"
 #include "model_v4/linear_v4.h"
+#include "model_v4/numerics_v4.h"
 #include "runtime/error.h"
 
 namespace dseek {
 
 void expert_v4(const ConfigV4& c, const ExpertWeightsV4& e, const float* x, int64_t T, const float* row_weight,
-               float* y) {
+               float* y, bool official) {
   const int64_t I = e.w1.rows;
+  const bool pow2 = c.scale_fmt == "ue8m0";
   std::vector<float> g(T * I), u(T * I);
-  linear_v4(x, T, e.w1, g.data());
-  linear_v4(x, T, e.w3, u.data());
+  if (official) {
+    linear_official(x, T, e.w1, g.data(), pow2);
+    linear_official(x, T, e.w3, u.data(), pow2);
+  } else {
+    linear_v4(x, T, e.w1, g.data());
+    linear_v4(x, T, e.w3, u.data());
+  }
   const float L = static_cast<float>(c.swiglu_limit);
   for (int64_t t = 0; t < T; ++t) {
     const float wt = row_weight ? row_weight[t] : 1.0f;
@@ -29,11 +36,16 @@ void expert_v4(const ConfigV4& c, const ExpertWeightsV4& e, const float* x, int6
       g[t * I + i] = gv / (1.0f + std::exp(-gv)) * uv * wt;
     }
   }
-  linear_v4(g.data(), T, e.w2, y);
+  if (official) {
+    round_bf16(g.data(), T * I);  // w2(x.to(bf16))
+    linear_official(g.data(), T, e.w2, y, pow2);
+  } else {
+    linear_v4(g.data(), T, e.w2, y);
+  }
 }
 
 void moe_v4(const ConfigV4& c, const FfnWeightsV4& w, const float* x, const int32_t* tokens, int64_t T, float* out,
-            int layer, TraceV4* trace) {
+            int layer, TraceV4* trace, bool official) {
   const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok, Hd = c.hidden_size;
   std::vector<float> s(T * E);
   linear_v4(x, T, w.gate, s.data());
@@ -67,8 +79,12 @@ void moe_v4(const ConfigV4& c, const FfnWeightsV4& w, const float* x, const int3
     }
     if (trace) trace->experts[layer].push_back(idx);
   }
-  // Shared expert on every row, then each routed expert on its rows.
-  expert_v4(c, w.shared, x, T, nullptr, out);
+  // Shared expert on every row, then each routed expert on its rows (official: the reference's
+  // order of the fp32 sums, routed experts into zeros, then the shared expert).
+  if (official)
+    std::fill_n(out, T * Hd, 0.0f);
+  else
+    expert_v4(c, w.shared, x, T, nullptr, out);
   std::vector<float> xe, ye;
   for (int64_t e = 0; e < E; ++e) {
     const std::vector<int32_t>& rows = rows_of[e];
@@ -77,12 +93,17 @@ void moe_v4(const ConfigV4& c, const FfnWeightsV4& w, const float* x, const int3
     xe.resize(n * Hd);
     ye.resize(n * Hd);
     for (int64_t i = 0; i < n; ++i) std::copy_n(x + rows[i] * Hd, Hd, xe.data() + i * Hd);
-    expert_v4(c, w.experts[e], xe.data(), n, wts_of[e].data(), ye.data());
+    expert_v4(c, w.experts[e], xe.data(), n, wts_of[e].data(), ye.data(), official);
     for (int64_t i = 0; i < n; ++i) {
       float* o = out + rows[i] * Hd;
       const float* y = ye.data() + i * Hd;
       for (int64_t d = 0; d < Hd; ++d) o[d] += y[d];
     }
+  }
+  if (official) {
+    ye.resize(T * Hd);
+    expert_v4(c, w.shared, x, T, nullptr, ye.data(), true);
+    for (int64_t i = 0; i < T * Hd; ++i) out[i] += ye[i];
   }
 }
 

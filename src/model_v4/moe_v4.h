@@ -17,11 +17,16 @@ namespace dseek {
 
 // x [T, hidden] fp32 (ffn_norm output), tokens [T] (their ids, for hash routing) -> out [T, hidden].
 // Throws dseek::Error for a token id outside the tid2eid table.
+// official: router in fp32 (as exact), experts with FP8 act_quant before each FP8 / FP4 linear and
+// bf16 linear outputs, the routed outputs summed in fp32 in expert order, then the shared expert's
+// (model.py `MoE.forward`); the caller rounds out to bf16 (y.type_as(x)).
 void moe_v4(const ConfigV4& c, const FfnWeightsV4& w, const float* x, const int32_t* tokens, int64_t T, float* out,
-            int layer, TraceV4* trace);
+            int layer, TraceV4* trace, bool official = false);
 
 // The clamped SwiGLU expert on rows x [T, hidden] with a weight per row (null: 1) -> y [T, hidden].
+// official: w1 / w3 outputs bf16, silu(g) * u * weight in fp32 rounded to bf16 before w2
+// (model.py `Expert.forward`), w2's output bf16.
 void expert_v4(const ConfigV4& c, const ExpertWeightsV4& e, const float* x, int64_t T, const float* row_weight,
-               float* y);
+               float* y, bool official = false);
 
 }  // namespace dseek
