@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "model_v4/config_v4.h"
 #include "runtime/error.h"
 #include "weights/config_json.h"
 
@@ -35,10 +36,9 @@ bool is_v4_checkpoint(const std::string& path) {
   std::error_code ec;
   if (!fs::is_directory(path, ec) || !fs::is_regular_file(cfg, ec)) return false;
   try {
-    const nlohmann::json j = parse_config_object(read_config_text(cfg.string()), cfg.string());
-    return j.contains("model_type") && j["model_type"].is_string() && j["model_type"] == "deepseek_v4";
+    return ConfigV4::is_v4_text(read_config_text(cfg.string()));
   } catch (const Error&) {
-    return false;  // the V3 loader reports the defect with its own message
+    return false;  // unreadable: the V3 loader reports the defect with its own message
   }
 }
 

@@ -68,14 +68,14 @@ TEST(CausalLmV4, TruncateKeepsTheWholeSequenceOrStartsOver) {
   EXPECT_LE(max_abs_diff(again.data(), want.data(), T * V), 1e-3f);
 }
 
-TEST(CausalLmV4, OfficialNumericsAreRefusedByName) {
+TEST(CausalLmV4, Int8NumericsAreRefusedByName) {
   const std::string dir = data_path("fixtures-v4/tiny-v4");
   if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
   try {
-    CausalLm::load(dir, Numerics::Official);
+    CausalLm::load(dir, Numerics::Int8);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("exact"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("int8"), std::string::npos) << e.what();
   }
 }
 
