@@ -39,13 +39,14 @@ void print_stats(const Completion& c) {
 }
 
 // Prints reasoning (stderr, dimmed on a terminal), the answer (stdout) and tool calls (stdout).
-void print_message(const Completion& c) {
+void print_message(const Completion& c, const std::string& chat_format) {
   const chat::AssistantMessage& m = c.message;
   const bool tty = isatty(2);
   if (!m.reasoning_content.empty())
     std::cerr << (tty ? "\033[2m" : "") << "[reasoning]\n" << m.reasoning_content << (tty ? "\033[0m" : "") << "\n[answer]\n";
   if (!c.parsed && c.finish_reason != "length")
-    std::cerr << "[note: the completion is not well-formed V3.2 output (" << c.parse_error << "); shown verbatim]\n";
+    std::cerr << "[note: the completion is not well-formed " << (chat_format == "v4" ? "DeepSeek-V4" : "V3.2")
+              << " output (" << c.parse_error << "); shown verbatim]\n";
   std::cout << m.content;
   if (!m.content.empty() && m.content.back() != '\n') std::cout << "\n";
   for (const auto& tc : m.tool_calls) std::cout << "[tool call] " << tc.name << " " << tc.arguments << "\n";
@@ -75,7 +76,7 @@ int cmd_run(const RunArgs& a) {
     std::cout << c.text;
     std::cout.flush();
   } else {
-    print_message(c);
+    print_message(c, engine.lm().info().chat_format);
   }
   print_stats(c);
   return 0;
@@ -135,7 +136,7 @@ int cmd_chat(const RunArgs& a) {
       std::cerr << "error: " << e.what() << "\n";
       continue;
     }
-    print_message(c);
+    print_message(c, engine.lm().info().chat_format);
     print_stats(c);
     if (c.cached_tokens > 0) std::fprintf(stderr, "[%lld prompt tokens reused from the cache]\n", static_cast<long long>(c.cached_tokens));
     body["messages"].push_back(c.message.to_openai());

@@ -89,7 +89,9 @@ class CausalLm {
   // Session files (`chat --session`): the sequence's cache and tokens, `meta` (caller text)
   // and `identity` (model fingerprint + numerics, checked on load), written atomically.
   // Throws dseek::Error naming the file on I/O failure, a corrupt file or another identity.
-  // Default: not supported (throws, naming the model type).
+  // V3: the paged cache's latent and indexer keys (model/kv_session.h); V4: the whole StateV4 —
+  // window rings, compressed entries, indexer keys, compressors' partial blocks
+  // (model_v4/state_io_v4.h). Default: not supported (throws, naming the model type).
   virtual void save_session(const std::string& path, LmSequence& seq, const std::string& meta,
                             const std::string& identity) const;
   virtual std::unique_ptr<LmSequence> load_session(const std::string& path, std::string* meta,

@@ -3,6 +3,8 @@
 
 #include "engine/causal_lm.h"
 #include "model_v4/model_v4.h"
+#include "model_v4/state_io_v4.h"
+#include "runtime/error.h"
 
 namespace dseek {
 
@@ -11,6 +13,9 @@ namespace {
 class SequenceV4 : public LmSequence {
  public:
   explicit SequenceV4(const ModelV4& m) : m_(m), st_(m.new_state()) {}
+  // A restored sequence (tokens.size() == st.pos).
+  SequenceV4(const ModelV4& m, StateV4 st, std::vector<int32_t> tokens)
+      : m_(m), st_(std::move(st)), tokens_(std::move(tokens)) {}
   int64_t length() const override { return st_.pos; }
   const std::vector<int32_t>& tokens() const override { return tokens_; }
   int64_t truncate(int64_t n) override {
@@ -51,6 +56,19 @@ class CausalLmV4 : public CausalLm {
     std::vector<float> logits = m_->forward(tokens, s->state(), all_logits).logits;
     s->token_list().insert(s->token_list().end(), tokens.begin(), tokens.end());
     return logits;
+  }
+  // Session files: the StateV4 and tokens (model_v4/state_io_v4.h).
+  void save_session(const std::string& path, LmSequence& seq, const std::string& meta,
+                    const std::string& identity) const override {
+    auto* s = dynamic_cast<SequenceV4*>(&seq);
+    if (!s) throw Error(path + ": not saved: a sequence of another model");
+    save_state_v4(path, m_->config(), s->state(), s->token_list(), meta, identity);
+  }
+  std::unique_ptr<LmSequence> load_session(const std::string& path, std::string* meta,
+                                           const std::string& identity) const override {
+    std::vector<int32_t> tokens;
+    StateV4 st = load_state_v4(path, m_->config(), &tokens, meta, identity);
+    return std::make_unique<SequenceV4>(*m_, std::move(st), std::move(tokens));
   }
 
  private:

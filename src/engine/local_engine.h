@@ -1,6 +1,7 @@
 // LocalEngine: a loaded checkpoint + its tokenizer, answering OpenAI-style chat requests
-// (messages, tools, response_format) in the V3.2 chat format. Shared by `dseek run`,
-// `dseek chat` and the front ends built on them.
+// (messages, tools, response_format) in the checkpoint's chat format (LmInfo::chat_format:
+// V3.2's chat/ or DeepSeek-V4's chat/v4). Shared by `dseek run`, `dseek chat`, the agent and
+// the server.
 #pragma once
 #include <functional>
 #include <memory>
@@ -19,7 +20,7 @@ struct Completion {
   std::string text;                      // decoded generated text, special tokens included
   GenerateStats stats;
   std::string finish_reason;             // "stop" (EOS), "tool_calls", "length"
-  bool parsed = false;                   // text was accepted by the V3.2 format
+  bool parsed = false;                   // text was accepted by the model's chat format
   chat::AssistantMessage message;        // parsed message, or the raw text as content when rejected
   std::string parse_error;
   int64_t cached_tokens = 0;
@@ -40,11 +41,13 @@ class LocalEngine {
   const std::string& model_fingerprint() const { return fingerprint_; }
 
   // Renders `request` (an OpenAI-style body: messages, tools, response_format) with
-  // chat::render_request, generates until EOS or opt.max_tokens, parses the completion.
+  // chat::render_request (V4: chat::v4::render_request), generates until EOS or
+  // opt.max_tokens, parses the completion with the same format's parser.
   // on_text receives decoded text pieces as they complete (UTF-8 safe); may be empty.
   // session: a cache kept across calls (multi-turn chat): the longest common token prefix
-  // with the new prompt is reused and only the rest is prefilled. Completion::cached_tokens
-  // reports how many prompt tokens came from it.
+  // with the new prompt is reused and only the rest is prefilled (V4 keeps its state only
+  // when the new prompt extends every token it holds, LmSequence::truncate; otherwise it
+  // starts over). Completion::cached_tokens reports how many prompt tokens came from it.
   Completion complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                       const std::function<void(const std::string&)>& on_text = {},
                       LmSequence* session = nullptr) const;

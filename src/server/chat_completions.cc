@@ -98,7 +98,8 @@ void respond_stream(ServerState& st, std::shared_ptr<Turn> t, bool include_usage
 
 void handle_chat_completions(ServerState& st, const httplib::Request& req, httplib::Response& res) {
   const Json body = parse_body(req.body);
-  ChatPlan plan = parse_chat_request(body);
+  const ChatCodec& codec = ChatCodec::for_format(st.engine->lm().info().chat_format);
+  ChatPlan plan = parse_chat_request(body, codec);
   std::vector<int32_t> ids = st.tok().encode(plan.prompt);
   const int64_t n_prompt = static_cast<int64_t>(ids.size());
   auto session = start_generation(st, std::move(ids), plan.gen,
@@ -106,7 +107,7 @@ void handle_chat_completions(ServerState& st, const httplib::Request& req, httpl
   ResponseMeta meta{new_id("chatcmpl-"), st.model_id, static_cast<int64_t>(std::time(nullptr)), plan.thinking};
   auto t = std::shared_ptr<Turn>(new Turn{std::move(session),
                                           ChatTurn(st.tok(), plan.thinking, new_id("call_") + "_", plan.gen.stop,
-                                                   plan.forced_prefix, plan.gen.top_logprobs),
+                                                   plan.forced_prefix, plan.gen.top_logprobs, codec),
                                           meta, Usage{}});
   t->usage.prompt_tokens = n_prompt;
   if (plan.gen.stream)

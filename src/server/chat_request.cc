@@ -1,7 +1,5 @@
 #include "server/chat_request.h"
 
-#include "chat/literals.h"
-#include "chat/request.h"
 #include "engine/local_engine.h"
 #include "runtime/error.h"
 #include "server/chat_messages.h"
@@ -33,11 +31,10 @@ Json check_tools(const Json& body) {
 }
 
 // tool_choice -> (tools to render, forced completion prefix).
-void apply_tool_choice(const Json& body, Json& tools, bool thinking, std::string& forced) {
+void apply_tool_choice(const Json& body, Json& tools, bool thinking, const ChatCodec& codec, std::string& forced) {
   auto it = body.find("tool_choice");
   if (it == body.end() || it->is_null()) return;
-  namespace lit = chat::lit;
-  const std::string opener = std::string(lit::kOpener) + ">\n" + std::string(lit::kInvokeStart) + " name=\"";
+  const std::string opener = codec.forced_call_prefix();
   if (it->is_string()) {
     const std::string c = it->get<std::string>();
     if (c == "auto") return;
@@ -68,7 +65,7 @@ void apply_tool_choice(const Json& body, Json& tools, bool thinking, std::string
   if (thinking)
     tools = std::move(only);
   else
-    forced = opener + name + "\">\n";
+    forced = codec.forced_call_prefix(name);
 }
 
 void check_response_format(const Json& body) {
@@ -101,7 +98,7 @@ bool parse_thinking(const Json& body) {
 
 }  // namespace
 
-ChatPlan parse_chat_request(const Json& body) {
+ChatPlan parse_chat_request(const Json& body, const ChatCodec& codec) {
   ChatPlan p;
   opt_string(body, "model");
   p.thinking = parse_thinking(body);
@@ -116,7 +113,7 @@ ChatPlan parse_chat_request(const Json& body) {
 
   Json msgs = normalize_messages(body);
   Json tools = check_tools(body);
-  apply_tool_choice(body, tools, p.thinking, p.forced_prefix);
+  apply_tool_choice(body, tools, p.thinking, codec, p.forced_prefix);
   check_response_format(body);
 
   p.render_body = Json::object();
@@ -125,7 +122,7 @@ ChatPlan parse_chat_request(const Json& body) {
   if (body.contains("response_format") && !body["response_format"].is_null())
     p.render_body["response_format"] = body["response_format"];
   try {
-    p.prompt = chat::render_request(p.render_body, p.thinking);
+    p.prompt = codec.render(p.render_body, p.thinking);
   } catch (const Error& e) {
     throw bad_request(e.what(), "messages", "invalid_messages");
   }

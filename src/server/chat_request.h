@@ -1,14 +1,16 @@
-// POST /v1/chat/completions body -> what to generate: the V3.2 prompt and the generation
-// parameters. Validates the OpenAI fields (ApiError 400 naming the field).
+// POST /v1/chat/completions body -> what to generate: the prompt in the model's chat format
+// (V3.2 or V4, chat_codec.h) and the generation parameters. Validates the OpenAI fields
+// (ApiError 400 naming the field).
 #pragma once
 #include <string>
 
+#include "server/chat_codec.h"
 #include "server/request_fields.h"
 
 namespace dseek::server {
 
 struct ChatPlan {
-  Json render_body;        // {"messages", "tools"?, "response_format"?} for chat::render_request
+  Json render_body;        // {"messages", "tools"?, "response_format"?} for ChatCodec::render
   bool thinking = false;   // thinking mode (DeepSeek `thinking`, or chat_template_kwargs.thinking)
   std::string prompt;      // the rendered prompt, forced_prefix included
   // tool_choice steering in chat mode: text the completion is made to start with (the
@@ -26,15 +28,17 @@ struct ChatPlan {
 //  * tools, tool_choice: "none" renders no tools (a model that calls one anyway is
 //    reported as it answered); "auto" renders all. In chat mode, "required" starts the
 //    completion with the DSML opener up to the tool name and a named function with its
-//    whole invoke header (all tools rendered, as the model was trained). In thinking mode
+//    whole invoke header (all tools rendered, as the model was trained), in the codec's
+//    block syntax (V3.2: function_calls, V4: tool_calls). In thinking mode
 //    the reasoning must come first, so only the rendering steers: a named function is the
 //    only tool rendered, "required" renders all.
-//  * response_format: text, json_object, json_schema (rendered as V3.2 does).
+//  * response_format: text, json_object, json_schema (rendered as the codec's encoder does).
 //  * thinking: `thinking: {"type": "enabled"|"disabled"}`, `chat_template_kwargs.thinking`
 //    (or enable_thinking); off by default.
 //  * logprobs (bool) / top_logprobs (0..20, needs logprobs), plus parse_gen_params.
-// Errors the V3.2 encoder raises (e.g. tool-call arguments that are not a JSON object) are
-// 400 too, with its message.
-ChatPlan parse_chat_request(const Json& body);
+// Errors the encoder raises (e.g. tool-call arguments that are not a JSON object) are 400
+// too, with its message. `codec`: the model's chat format (ChatCodec::for_format of
+// LmInfo::chat_format); V4 renders with chat::v4::render_request's default options.
+ChatPlan parse_chat_request(const Json& body, const ChatCodec& codec = ChatCodec::v32());
 
 }  // namespace dseek::server

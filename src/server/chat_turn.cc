@@ -8,8 +8,8 @@
 namespace dseek::server {
 
 ChatTurn::ChatTurn(const Tokenizer& tok, bool thinking, std::string call_id_prefix, std::vector<std::string> stop,
-                   const std::string& forced_prefix, int top_logprobs)
-    : tok_(tok), dec_(tok), stop_(std::move(stop)), msg_(thinking, std::move(call_id_prefix)),
+                   const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec)
+    : tok_(tok), dec_(tok), stop_(std::move(stop)), msg_(thinking, std::move(call_id_prefix), codec),
       top_logprobs_(top_logprobs), think_close_id_(tok.token_to_id(chat::lit::kThinkClose)), in_reasoning_(thinking) {
   if (!forced_prefix.empty()) pending_ = msg_.feed(forced_prefix);
 }

@@ -20,9 +20,10 @@ namespace dseek::server {
 class ChatTurn {
  public:
   // `forced_prefix`: text the completion starts with (tool_choice steering), parsed as if
-  // generated. `top_logprobs` < 0: no logprobs.
+  // generated. `top_logprobs` < 0: no logprobs. `codec`: the model's chat format (V3.2 by
+  // default). Reasoning tokens end at the tokenizer's "</think>" token, whatever its id.
   ChatTurn(const Tokenizer& tok, bool thinking, std::string call_id_prefix, std::vector<std::string> stop,
-           const std::string& forced_prefix, int top_logprobs);
+           const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec = ChatCodec::v32());
 
   // One sampled token; returns the deltas it makes certain.
   std::vector<chat::Delta> push_token(const TokenEvent& ev);

@@ -2,7 +2,6 @@
 
 #include <ctime>
 
-#include "chat/literals.h"
 #include "server/chat_response.h"
 #include "server/completion_request.h"
 #include "server/generation.h"
@@ -72,7 +71,10 @@ void handle_completions(ServerState& st, const httplib::Request& req, httplib::R
   if (plan.ids_given) {
     prompt_text = st.tok().decode(ids);
   } else {
-    if (prompt_text.rfind(chat::lit::kBos, 0) != 0) ids.push_back(st.engine->lm().info().bos_token_id);
+    // BOS first unless the text starts with it (the tokenizer's text of the model's bos id).
+    const int32_t bos = st.engine->lm().info().bos_token_id;
+    const std::string bos_text = st.tok().id_to_token(bos);
+    if (bos_text.empty() || prompt_text.rfind(bos_text, 0) != 0) ids.push_back(bos);
     auto more = st.tok().encode(prompt_text);
     ids.insert(ids.end(), more.begin(), more.end());
   }

@@ -1,7 +1,6 @@
 #include "server/message_stream.h"
 
 #include "chat/literals.h"
-#include "chat/parse.h"
 #include "runtime/error.h"
 
 namespace dseek::server {
@@ -9,8 +8,8 @@ namespace dseek::server {
 namespace lit = chat::lit;
 using Kind = chat::Delta::Kind;
 
-MessageStream::MessageStream(bool thinking, std::string call_id_prefix)
-    : thinking_(thinking), parser_(thinking, std::move(call_id_prefix)) {}
+MessageStream::MessageStream(bool thinking, std::string call_id_prefix, const ChatCodec& codec)
+    : thinking_(thinking), codec_(codec), parser_(thinking, std::move(call_id_prefix), codec.block) {}
 
 std::vector<chat::Delta> MessageStream::feed(std::string_view text) {
   text_.append(text);
@@ -34,11 +33,11 @@ void MessageStream::route(std::vector<chat::Delta> in, std::vector<chat::Delta>&
 // The text before the first tool call is reasoning ["</think>"] content, then the opener.
 bool MessageStream::block_accepted() const {
   size_t opener = reasoning_bytes_ + content_bytes_ + (thinking_ ? lit::kThinkClose.size() : 0);
-  if (text_.compare(opener, lit::kOpener.size(), lit::kOpener) != 0) return true;  // not a block: trust the parser
-  size_t close = text_.find(lit::kCallsClose, opener);
-  size_t end = close == std::string::npos ? text_.size() : close + lit::kCallsClose.size();
+  if (text_.compare(opener, codec_.opener.size(), codec_.opener) != 0) return true;  // not a block: trust the parser
+  size_t close = text_.find(codec_.calls_close, opener);
+  size_t end = close == std::string::npos ? text_.size() : close + codec_.calls_close.size();
   try {
-    chat::parse_completion(std::string_view(text_).substr(0, end), thinking_);
+    codec_.parse(std::string_view(text_).substr(0, end), thinking_);
     return true;
   } catch (const Error&) {
     return false;

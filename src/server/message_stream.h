@@ -1,13 +1,15 @@
 // Completion text of a chat request -> the deltas of the assistant message (reasoning,
 // content, tool calls), identical for every split of the text into chunks. Built on
-// chat::StreamParser, with one server-level rule on top:
+// chat::StreamParser in the model's chat format (chat_codec.h: V3.2's function_calls block or
+// V4's tool_calls block), with one server-level rule on top:
 //
 //  * Tool calls are held back until the completion ends, then judged as one DSML block:
 //    when the block (the text up to and including its closing tag, or to the end when it
-//    never closes) is accepted by the V3.2 format, every call is released (and any text
+//    never closes) is accepted by the format's parser, every call is released (and any text
 //    the format rejects after a well-formed block follows as content); otherwise no call
-//    is reported and the block text from its "\n\n<｜DSML｜function_calls" opener to the end
-//    is content, verbatim (the stop token's EOS text aside).
+//    is reported and the block text from its "\n\n<｜DSML｜function_calls" (V4:
+//    "\n\n<｜DSML｜tool_calls") opener to the end is content, verbatim (the stop token's EOS
+//    text aside).
 //
 // So a client never sees a call that is later disowned, a malformed or truncated block
 // comes back whole as content (no text is lost), and a well-formed block never appears
@@ -18,13 +20,15 @@
 #include <vector>
 
 #include "chat/stream.h"
+#include "server/chat_codec.h"
 
 namespace dseek::server {
 
 class MessageStream {
  public:
-  // `call_id_prefix`: tool call i gets id call_id_prefix + i.
-  MessageStream(bool thinking, std::string call_id_prefix);
+  // `call_id_prefix`: tool call i gets id call_id_prefix + i. `codec`: the model's chat format
+  // (a static of ChatCodec; V3.2 by default).
+  MessageStream(bool thinking, std::string call_id_prefix, const ChatCodec& codec = ChatCodec::v32());
 
   // The next piece of completion text (any split); returns the deltas now certain.
   std::vector<chat::Delta> feed(std::string_view text);
@@ -39,6 +43,7 @@ class MessageStream {
   bool block_accepted() const;
 
   bool thinking_;
+  const ChatCodec& codec_;
   chat::StreamParser parser_;
   std::string text_;               // all completion text fed so far
   size_t reasoning_bytes_ = 0, content_bytes_ = 0;  // streamed before the first tool call
