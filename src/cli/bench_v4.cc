@@ -89,9 +89,11 @@ double token_flops(const ModelV4& m, int64_t context) {
 int bench_v4(const BenchArgs& a) {
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
   if (a.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
-  if (a.mtp || a.dense_attention || a.kernels || a.numerics != "exact" || a.weights != "fp8")
-    throw Error("DeepSeek-V4: --mtp, --dense-attention, --kernels, --numerics and --weights apply to "
-                "the V3 models only (V4 runs as shipped: FP8 attention, FP4 experts, exact numerics)");
+  if (a.mtp || a.dense_attention || a.kernels || a.weights != "fp8")
+    throw Error("DeepSeek-V4: --mtp, --dense-attention, --kernels and --weights apply to the V3 models only "
+                "(V4 runs as shipped: FP8 attention, FP4 experts)");
+  const Numerics num = parse_numerics(a.numerics);
+  if (num == Numerics::Int8) throw Error("DeepSeek-V4: --numerics exact or official (int8 is a GGUF K-quant mode)");
   std::vector<int64_t> batches = parse_list(a.batches, "batch"), contexts = parse_list(a.contexts, "context");
   for (int64_t b : batches)
     if (b < 1) throw Error("--batch sizes must be >= 1");
@@ -112,19 +114,20 @@ int bench_v4(const BenchArgs& a) {
   std::unique_ptr<ModelV4> model;
   std::string name = "v4-flash-layer";
   if (a.synthetic.empty()) {
-    model = ModelV4::load(a.model_dir);
+    model = ModelV4::load(a.model_dir, num);
     name = a.model_dir;
     while (!name.empty() && name.back() == '/') name.pop_back();
     name = name.substr(name.find_last_of('/') + 1);
   } else {
     std::cerr << "building the synthetic v4-flash-layer model (" << a.experts << " experts) ...\n";
-    model = ModelV4::from_checkpoint(synthetic_checkpoint_v4(lc, 42, "v4-flash-layer"), lc);
+    model = ModelV4::from_checkpoint(synthetic_checkpoint_v4(lc, 42, "v4-flash-layer"), lc, num);
   }
   const ConfigV4& c = model->config();
   Machine m = measure_machine(a.threads);
   ojson out;
   out["machine"] = {{"mem_bw_gbs", m.bw}, {"fma_gflops", m.fma}, {"threads", m.threads}};
-  out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"experts", c.n_routed_experts}};
+  out["model"] = {{"name", name}, {"weights_bytes", model->checkpoint().total_bytes()}, {"experts", c.n_routed_experts},
+                  {"numerics", a.numerics}};
   ojson rows = ojson::array();
   if (a.phase != "decode") {
     const int64_t P = a.prefill_tokens;

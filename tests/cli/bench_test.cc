@@ -84,9 +84,12 @@ TEST(Bench, V4FlashLayerRows) {
   // 2048 tokens: 512 CSA entries (indexer keys 512 B, 512 of them selected at 2 KiB) + 16 HCA
   // entries + 127 more window rows in each layer.
   EXPECT_NEAR(b1 - b0, 512 * 512.0 + 512 * 2048.0 + 16 * 2048.0 + 2 * 127 * 2048.0, 16.0);
-  RunResult bad = run_dseek("bench --synthetic v4-flash-layer --numerics official --repeat 1");
+  RunResult bad = run_dseek("bench --synthetic v4-flash-layer --mtp --repeat 1");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("V4 runs as shipped"), std::string::npos) << bad.err;
+  RunResult int8 = run_dseek("bench --synthetic v4-flash-layer --numerics int8 --repeat 1");
+  EXPECT_EQ(int8.status, 1);
+  EXPECT_NE(int8.err.find("exact or official"), std::string::npos) << int8.err;
 }
 
 }  // namespace
