@@ -105,9 +105,11 @@ Json normalize_messages(const Json& body) {
     if (!m.is_object()) throw bad_request(w + " must be an object", w, "invalid_type");
     if (!m.contains("role") || !m["role"].is_string()) throw bad_request(w + ".role must be a string", w + ".role", "invalid_type");
     const std::string role = m["role"].get<std::string>();
-    static const std::set<std::string> roles = {"system", "developer", "user", "assistant", "tool"};
+    // latest_reminder: DeepSeek-V4's role (the V3.2 encoder refuses it by name).
+    static const std::set<std::string> roles = {"system", "developer", "user", "assistant", "tool", "latest_reminder"};
     if (!roles.count(role))
-      throw bad_request(w + ": unknown role \"" + role + "\" (expected system, developer, user, assistant or tool)",
+      throw bad_request(w + ": unknown role \"" + role +
+                            "\" (expected system, developer, user, assistant, tool or, for DeepSeek-V4, latest_reminder)",
                         w + ".role", "invalid_value");
     Json out = m;
     out.erase("name");

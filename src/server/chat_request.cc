@@ -121,6 +121,14 @@ ChatPlan parse_chat_request(const Json& body, const ChatCodec& codec) {
   if (!tools.empty()) p.render_body["tools"] = std::move(tools);
   if (body.contains("response_format") && !body["response_format"].is_null())
     p.render_body["response_format"] = body["response_format"];
+  // OpenAI's reasoning_effort: DeepSeek-V4's encoder knows "max" and "high"; lower levels
+  // ("low", "medium", "minimal") leave its default. V3.2 has no such option.
+  if (auto effort = opt_string(body, "reasoning_effort"); effort && codec.name == "v4") {
+    if (*effort == "max" || *effort == "high") p.render_body["reasoning_effort"] = *effort;
+    else if (*effort != "low" && *effort != "medium" && *effort != "minimal" && *effort != "none")
+      throw bad_request("'reasoning_effort' must be one of max, high, medium, low, minimal, none", "reasoning_effort",
+                        "invalid_value");
+  }
   try {
     p.prompt = codec.render(p.render_body, p.thinking);
   } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include "engine/model_tokenizer.h"
 #include "server/chat_codec.h"
 #include "server/chat_request.h"
+#include "server/errors.h"
 #include "server/message_stream.h"
 #include "test_util.h"
 #include "tiny_v4.h"
@@ -219,6 +220,40 @@ TEST(V4Serve, KvBudgetIsRefusedClearly) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("--kv-budget"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("deepseek_v4"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dseek::server::test
+
+namespace dseek::server::test {
+namespace {
+
+// V4's latest_reminder role and OpenAI's reasoning_effort reach the V4 encoder; the V3.2 codec
+// refuses the role by the encoder's message, and an unknown effort is a 400.
+TEST(V4Serve, LatestReminderAndReasoningEffortReachTheEncoder) {
+  const ChatCodec& v4 = ChatCodec::v4();
+  json body = {{"messages", json::array({{{"role", "user"}, {"content", "hi"}},
+                                         {{"role", "latest_reminder"}, {"content", "be brief"}}})},
+               {"thinking", {{"type", "enabled"}}}};
+  ChatPlan p = parse_chat_request(body, v4);
+  EXPECT_NE(p.prompt.find(chat::v4::lit::kLatestReminder), std::string::npos) << p.prompt;
+  EXPECT_EQ(p.prompt.find(chat::v4::lit::kEffortMaxPrompt), std::string::npos);
+  body["reasoning_effort"] = "max";
+  p = parse_chat_request(body, v4);
+  EXPECT_NE(p.prompt.find(chat::v4::lit::kEffortMaxPrompt), std::string::npos);
+  EXPECT_EQ(p.render_body["reasoning_effort"], "max");
+  body["reasoning_effort"] = "low";  // below V4's levels: the encoder's default
+  p = parse_chat_request(body, v4);
+  EXPECT_FALSE(p.render_body.contains("reasoning_effort"));
+  body["reasoning_effort"] = "extreme";
+  EXPECT_THROW(parse_chat_request(body, v4), ApiError);
+  body.erase("reasoning_effort");
+  try {
+    parse_chat_request(body);  // V3.2 has no latest_reminder
+    FAIL() << "accepted";
+  } catch (const ApiError& e) {
+    EXPECT_NE(std::string(e.what()).find("latest_reminder"), std::string::npos) << e.what();
   }
 }
 
