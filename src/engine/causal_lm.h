@@ -41,6 +41,10 @@ class LmSequence {
     return 0;
   }
   virtual void reserve(int64_t n) { (void)n; }
+  // Offers the current state for reuse by later sequences whose prompt extends its tokens
+  // (V4: a snapshot; V3's pool publishes full blocks by itself). The scheduler calls it when a
+  // prompt has been fed.
+  virtual void publish() {}
   virtual int64_t blocks() const { return 0; }
   // The V3 paged KV cache behind it, or null for V4.
   virtual SequenceCache* v3_cache() { return nullptr; }

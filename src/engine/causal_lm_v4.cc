@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "engine/causal_lm.h"
+#include "engine/prefix_snapshots.h"
 #include "model_v4/model_v4.h"
 #include "model_v4/state_io_v4.h"
 #include "runtime/error.h"
@@ -10,9 +11,12 @@ namespace dseek {
 
 namespace {
 
+using SnapshotsV4 = PrefixSnapshots<StateV4>;
+
 class SequenceV4 : public LmSequence {
  public:
-  explicit SequenceV4(const ModelV4& m) : m_(m), st_(m.new_state()) {}
+  explicit SequenceV4(const ModelV4& m, SnapshotsV4* snapshots = nullptr)
+      : m_(m), st_(m.new_state()), snapshots_(snapshots) {}
   // A restored sequence (tokens.size() == st.pos).
   SequenceV4(const ModelV4& m, StateV4 st, std::vector<int32_t> tokens)
       : m_(m), st_(std::move(st)), tokens_(std::move(tokens)) {}
@@ -27,6 +31,14 @@ class SequenceV4 : public LmSequence {
     tokens_.clear();
   }
   size_t bytes() const override { return st_.bytes(); }
+  // Prefix reuse through whole-state snapshots (engine/prefix_snapshots.h).
+  int64_t adopt_prefix(const std::vector<int32_t>& prompt) override {
+    if (!snapshots_ || length() > 0) return 0;
+    return snapshots_->take(prompt, &tokens_, &st_);
+  }
+  void publish() override {
+    if (snapshots_ && length() > 0) snapshots_->put(tokens_, st_, st_.bytes());
+  }
   StateV4& state() { return st_; }
   std::vector<int32_t>& token_list() { return tokens_; }
 
@@ -34,6 +46,7 @@ class SequenceV4 : public LmSequence {
   const ModelV4& m_;
   StateV4 st_;
   std::vector<int32_t> tokens_;
+  SnapshotsV4* snapshots_ = nullptr;
 };
 
 class CausalLmV4 : public CausalLm {
@@ -50,6 +63,11 @@ class CausalLmV4 : public CausalLm {
   const LmInfo& info() const override { return info_; }
   std::string fingerprint() const override { return m_->checkpoint().fingerprint(); }
   std::unique_ptr<LmSequence> new_sequence() const override { return std::make_unique<SequenceV4>(*m_); }
+  // The scheduler's sequences share the prefix snapshots (no KvPool: null).
+  std::unique_ptr<LmSequence> new_sequence(std::shared_ptr<KvPool> pool) const override {
+    (void)pool;
+    return std::make_unique<SequenceV4>(*m_, &snapshots_);
+  }
   std::vector<float> forward(LmSequence& seq, const std::vector<int32_t>& tokens, bool all_logits) const override {
     auto* s = dynamic_cast<SequenceV4*>(&seq);
     if (!s) throw Error("forward: a sequence of another model");
@@ -74,6 +92,9 @@ class CausalLmV4 : public CausalLm {
  private:
   std::unique_ptr<ModelV4> m_;
   LmInfo info_;
+  // Whole-state prefix snapshots for the server's sequences: 1 GiB (a V4-Flash state is about
+  // 14 KB a token in fp32, so some 75 K cached prompt tokens).
+  mutable SnapshotsV4 snapshots_{size_t(1) << 30};
 };
 
 }  // namespace

@@ -208,6 +208,7 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
   for (size_t i = 0; i < in_batch.size(); ++i) {
     Seq& s = *in_batch[i];
     if (!samples[i]) continue;  // mid-prompt chunk: nothing to sample yet
+    if (s.generated == 0) s.cache->publish();  // the whole prompt is in: reusable by later requests
     const float* logits = logits_all.data() + i * V;
     TokenEvent ev;
     ev.id = s.sampler->sample(logits, V);

@@ -124,3 +124,42 @@ TEST(Scheduler, V4BatchedEqualsTheOracle) {
 
 }  // namespace
 }  // namespace dseek::test
+
+namespace dseek::test {
+namespace {
+
+// DeepSeek-V4 prefix reuse in the scheduler: a request whose prompt extends an earlier one's
+// starts from the snapshot of that prompt's state (cached_tokens) and continues exactly as a
+// cold run (the oracle's greedy tokens).
+TEST(Scheduler, V4ReusedPrefixContinuesLikeAColdRun) {
+  const std::string dir = data_path("fixtures-v4/tiny-v4");
+  if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
+  auto lm = CausalLm::load(dir, Numerics::Exact);
+  auto golden = SafetensorsFile::open(dir + "/golden.exact.safetensors");
+  std::vector<int32_t> prompt, want;
+  for (int64_t v : as_i64(golden->get("prompt0.tokens"))) prompt.push_back(static_cast<int32_t>(v));
+  for (int64_t v : as_i64(golden->get("prompt0.greedy.tokens"))) want.push_back(static_cast<int32_t>(v));
+  Scheduler sched(*lm, 1, 0, 0, /*prefill_chunk=*/64);
+  auto run = [&](const std::vector<int32_t>& p, int max_tokens, std::vector<int32_t>* ids) {
+    Collected c;
+    GenRequest r = make(p, max_tokens, &c);
+    r.opt.stop_ids = {-1};
+    sched.submit(std::move(r));
+    FinishEvent e = c.done.get_future().get();
+    *ids = c.ids;
+    return e;
+  };
+  std::vector<int32_t> ids;
+  const std::vector<int32_t> head(prompt.begin(), prompt.begin() + 203);  // not a block boundary
+  FinishEvent first = run(head, 3, &ids);
+  EXPECT_EQ(first.cached_tokens, 0);
+  FinishEvent second = run(prompt, static_cast<int>(want.size()), &ids);
+  EXPECT_EQ(second.cached_tokens, 203);
+  EXPECT_EQ(ids, want);
+  FinishEvent third = run(prompt, static_cast<int>(want.size()), &ids);  // its own snapshot is not a proper prefix
+  EXPECT_EQ(third.cached_tokens, 203);
+  EXPECT_EQ(ids, want);
+}
+
+}  // namespace
+}  // namespace dseek::test
