@@ -33,19 +33,19 @@ class LmSequence {
   // Frees what the sequence holds (back to length 0).
   virtual void clear() = 0;
   virtual size_t bytes() const = 0;
-  // Pooled caches (V3's paged KvPool): takes the longest cached prefix of `prompt` from the
-  // pool (returns its token count; 0 for models without prefix sharing), makes room for n more
-  // tokens (throws KvCacheFull), the blocks held. Defaults: no pool.
+  // Shared caches: takes the longest cached prefix of `prompt` (V3: from the paged KvPool; V4:
+  // a whole-state snapshot; returns its token count, 0 when none), makes room for n more tokens
+  // (throws KvCacheFull), the pool blocks held. Defaults: nothing shared.
   virtual int64_t adopt_prefix(const std::vector<int32_t>& prompt) {
     (void)prompt;
     return 0;
   }
   virtual void reserve(int64_t n) { (void)n; }
+  virtual int64_t blocks() const { return 0; }
   // Offers the current state for reuse by later sequences whose prompt extends its tokens
   // (V4: a snapshot; V3's pool publishes full blocks by itself). The scheduler calls it when a
   // prompt has been fed.
   virtual void publish() {}
-  virtual int64_t blocks() const { return 0; }
   // The V3 paged KV cache behind it, or null for V4.
   virtual SequenceCache* v3_cache() { return nullptr; }
 };
@@ -61,8 +61,7 @@ class CausalLm {
   virtual ~CausalLm() = default;
 
   // Opens `path` (a checkpoint directory or a GGUF file): config.json model_type deepseek_v4
-  // loads ModelV4 (exact numerics only: official and int8 throw dseek::Error), anything else
-  // Model. Throws dseek::Error naming the file on any defect.
+  // loads ModelV4 (exact or official numerics; int8 throws dseek::Error), anything else Model. Throws dseek::Error naming the file on any defect.
   static std::unique_ptr<CausalLm> load(const std::string& path, Numerics numerics);
   // A V3 model owned elsewhere (tests, the scheduler's callers).
   static std::unique_ptr<CausalLm> borrow(const Model& model);

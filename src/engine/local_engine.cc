@@ -15,11 +15,6 @@ LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
   check_tokenizer_fits(tok_, lm_->info().vocab_size, dir);
 }
 
-const Model& LocalEngine::model() const {
-  if (!lm_->v3()) throw Error("this command does not run " + lm_->info().model_type + " checkpoints yet");
-  return *lm_->v3();
-}
-
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                                  const std::function<void(const std::string&)>& on_text, LmSequence* session) const {
   Completion c;

@@ -32,9 +32,6 @@ class LocalEngine {
   LocalEngine(const std::string& dir, Numerics numerics);
 
   const CausalLm& lm() const { return *lm_; }
-  // The V3 model (paged KV sessions, the batched scheduler). Throws dseek::Error naming the
-  // model type for a DeepSeek-V4 checkpoint.
-  const Model& model() const;
   const Tokenizer& tokenizer() const { return tok_; }
   // Checkpoint::fingerprint() of the loaded weights, computed once: what a saved session
   // (`chat --session`) records and must match before its KV cache is restored.

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "kernels/linear.h"
+#include "kernels/numeric.h"
 #include "kernels/ops.h"
 #include "model_v4/compressor_v4.h"
 #include "model_v4/hadamard_v4.h"
 #include "model_v4/linear_v4.h"
 #include "model_v4/numerics_v4.h"
-#include "kernels/numeric.h"
 
 namespace dseek {
 
@@ -46,7 +46,7 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
   if (official) {
     // Indexer.forward: wq_b (act_quant + FP8 GEMM, bf16), RoPE (bf16), Hadamard (bf16), FP4 sim;
     // weights_proj is a bf16 linear (bf16 output) times the python-float scale (bf16 result).
-    const bool pow2 = c.scale_fmt == "ue8m0";
+    const bool pow2 = c.ue8m0();
     linear_official(qr, T, w.idx_wq_b, q.data(), pow2);
     for (int64_t t = 0; t < T; ++t) rope.apply(q.data() + t * Hi * Di, Hi, Di, pos0 + t);
     round_bf16(q.data(), T * Hi * Di);
@@ -114,7 +114,7 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
 void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope, LayerStateV4& st, const float* x,
                   int64_t T, int64_t pos0, float* out, int layer, TraceV4* trace, bool official) {
   const int64_t H = c.num_attention_heads, D = c.head_dim, QL = c.q_lora_rank, HD = H * D;
-  const bool pow2 = c.scale_fmt == "ue8m0";
+  const bool pow2 = c.ue8m0();
   const int64_t Wn = c.sliding_window;
   const float eps = static_cast<float>(c.rms_norm_eps);
   // Queries.
@@ -157,15 +157,15 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
   if (w.has_compressor) {
     const size_t before = st.comp.size();
     compress_step(c, w.compressor, rope, false, st.comp_state, x, T, pos0, st.comp, official);
-    if (trace) trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].insert(
-        trace->tensors["layer" + std::to_string(layer) + ".compressed_kv"].end(), st.comp.begin() + before, st.comp.end());
+    if (trace)
+      trace->append("layer" + std::to_string(layer) + ".compressed_kv", st.comp.data() + before,
+                    st.comp.data() + st.comp.size());
     if (w.has_indexer) {
       const size_t ib = st.idx_keys.size();
       compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys, official);
-      if (trace) {
-        auto& v = trace->tensors["layer" + std::to_string(layer) + ".index_keys"];
-        v.insert(v.end(), st.idx_keys.begin() + ib, st.idx_keys.end());
-      }
+      if (trace)
+        trace->append("layer" + std::to_string(layer) + ".index_keys", st.idx_keys.data() + ib,
+                      st.idx_keys.data() + st.idx_keys.size());
     }
     sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace, official);
   }

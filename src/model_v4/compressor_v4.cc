@@ -75,7 +75,7 @@ int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const Rop
         round_bf16(e.data(), D);
         fp4_act_qdq(e.data(), 1, D);
       } else {
-        kv_nope_fp8_sim(e.data(), 1, D, D - rope.rope_dim, c.scale_fmt == "ue8m0");
+        kv_nope_fp8_sim(e.data(), 1, D, D - rope.rope_dim, c.ue8m0());
       }
     } else {
       rmsnorm(e.data(), 1, D, w.norm.data(), static_cast<float>(c.rms_norm_eps), e.data());

@@ -80,6 +80,9 @@ struct ConfigV4 {
   AttnKindV4 attn_kind(int layer) const;
   // Trunk layers below num_hash_layers route by tid2eid; MTP blocks never do.
   bool is_hash_layer(int layer) const { return layer < num_hash_layers && layer < num_hidden_layers; }
+  // quantization_config.scale_fmt "ue8m0": activation (and KV / indexer) scales rounded up to
+  // powers of two in the official numerics.
+  bool ue8m0() const { return scale_fmt == "ue8m0"; }
   // Softmax scale of the attention: head_dim^-0.5 (no YaRN mscale in V4).
   double softmax_scale() const;
 

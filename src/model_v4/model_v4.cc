@@ -79,17 +79,17 @@ void ModelV4::block(const BlockWeightsV4& b, std::vector<float>& X, const std::v
   const std::string tag = "layer" + std::to_string(b.layer);
   sublayer(b.hc_attn, b.attn_norm, [&] {
     attention_v4(c_, b.attn, rope_[b.layer], ls, h.data(), T, pos0, o.data(), b.layer, trace, official());
-    if (trace) trace->tensors[tag + ".attn_out"].insert(trace->tensors[tag + ".attn_out"].end(), o.begin(), o.end());
+    if (trace) trace->append(tag + ".attn_out", o.data(), o.data() + o.size());
   });
   sublayer(b.hc_ffn, b.ffn_norm, [&] {
     moe_v4(c_, b.ffn, h.data(), tokens.data(), T, o.data(), b.layer, trace, official());
-    if (trace) trace->tensors[tag + ".ffn_out"].insert(trace->tensors[tag + ".ffn_out"].end(), o.begin(), o.end());
+    if (trace) trace->append(tag + ".ffn_out", o.data(), o.data() + o.size());
   });
-  if (trace) trace->tensors[tag + ".hc_streams"].insert(trace->tensors[tag + ".hc_streams"].end(), X.begin(), X.end());
+  if (trace) trace->append(tag + ".hc_streams", X.data(), X.data() + X.size());
 }
 
-void ModelV4::head(const HcWeightsV4& hc, const std::vector<float>& norm, const float* X, int64_t T,
-                   std::vector<float>* hidden, std::vector<float>* logits) const {
+std::vector<float> ModelV4::head(const HcWeightsV4& hc, const std::vector<float>& norm, const float* X,
+                                 int64_t T) const {
   const int64_t n = c_.hc_mult, d = c_.hidden_size;
   std::vector<float> mixes(T * n), pre(T * n), y(T * d);
   hc_mixes(c_, X, T, d, hc.fn, mixes.data());
@@ -98,11 +98,7 @@ void ModelV4::head(const HcWeightsV4& hc, const std::vector<float>& norm, const 
   bf(y.data(), T * d);  // hc_head: y.to(bf16)
   rmsnorm(y.data(), T, d, norm.data(), static_cast<float>(c_.rms_norm_eps), y.data());
   bf(y.data(), T * d);  // the head reads norm(x) (bf16) as fp32: logits in fp32
-  if (logits) {
-    logits->resize(T * c_.vocab_size);
-    linear_v4(y.data(), T, w_.head, logits->data());
-  }
-  if (hidden) *hidden = std::move(y);
+  return y;
 }
 
 ForwardV4 ModelV4::forward(const std::vector<int32_t>& tokens, StateV4& st, bool all_logits, TraceV4* trace) const {
@@ -112,12 +108,12 @@ ForwardV4 ModelV4::forward(const std::vector<int32_t>& tokens, StateV4& st, bool
   for (int64_t t = 0; t < T; ++t) {
     w_.embed.row(tokens[t], e.data());
     for (int64_t k = 0; k < n; ++k) std::copy(e.begin(), e.end(), X.begin() + (t * n + k) * d);
-    if (trace) trace->tensors["embed"].insert(trace->tensors["embed"].end(), e.begin(), e.end());
+    if (trace) trace->append("embed", e.data(), e.data() + e.size());
   }
   for (int L = 0; L < c_.num_hidden_layers; ++L) block(w_.layers[L], X, tokens, st.layers[L], st.pos, trace);
   st.pos += T;
   ForwardV4 r;
-  head(w_.hc_head, w_.norm, X.data(), T, &r.hidden, nullptr);
+  r.hidden = head(w_.hc_head, w_.norm, X.data(), T);
   const int64_t r0 = all_logits ? 0 : T - 1;
   r.logits.resize((T - r0) * c_.vocab_size);
   linear_v4(r.hidden.data() + r0 * d, T - r0, w_.head, r.logits.data());
@@ -141,7 +137,7 @@ std::vector<float> ModelV4::forward_mtp(const std::vector<int32_t>& next_tokens,
   rmsnorm(e.data(), T, d, b.enorm.data(), eps, e.data());
   rmsnorm(streams.data(), T * n, d, b.hnorm.data(), eps, hn.data());
   if (official()) {  // bf16 norms, FP8 e_proj / h_proj with act_quant, bf16 sum
-    const bool pow2 = c_.scale_fmt == "ue8m0";
+    const bool pow2 = c_.ue8m0();
     round_bf16(e.data(), T * d);
     round_bf16(hn.data(), T * n * d);
     linear_official(e.data(), T, b.e_proj, pe.data(), pow2);
@@ -156,8 +152,9 @@ std::vector<float> ModelV4::forward_mtp(const std::vector<int32_t>& next_tokens,
   bf(X.data(), T * n * d);
   block(b, X, next_tokens, st.mtp[0], st.mtp_pos, trace);
   st.mtp_pos += T;
-  std::vector<float> logits;
-  head(b.hc_head, b.norm, X.data(), T, nullptr, &logits);
+  const std::vector<float> y = head(b.hc_head, b.norm, X.data(), T);
+  std::vector<float> logits(T * c_.vocab_size);
+  linear_v4(y.data(), T, w_.head, logits.data());
   return logits;
 }
 

@@ -66,9 +66,9 @@ class ModelV4 {
   void check_tokens(const std::vector<int32_t>& tokens, int64_t pos0) const;
   void block(const BlockWeightsV4& b, std::vector<float>& X, const std::vector<int32_t>& tokens, LayerStateV4& ls,
              int64_t pos0, TraceV4* trace) const;
-  // hc_head + norm (+ head when logits is set) over the rows [r0, T) of X.
-  void head(const HcWeightsV4& hc, const std::vector<float>& norm, const float* X, int64_t T,
-            std::vector<float>* hidden, std::vector<float>* logits) const;
+  // hc_head + norm over the T rows of X ([T, n, hidden]): the hidden rows [T, hidden] the
+  // head (the shared `head.weight`) multiplies.
+  std::vector<float> head(const HcWeightsV4& hc, const std::vector<float>& norm, const float* X, int64_t T) const;
 
   std::unique_ptr<Checkpoint> ck_;
   ConfigV4 c_;

@@ -15,7 +15,7 @@ namespace dseek {
 void expert_v4(const ConfigV4& c, const ExpertWeightsV4& e, const float* x, int64_t T, const float* row_weight,
                float* y, bool official) {
   const int64_t I = e.w1.rows;
-  const bool pow2 = c.scale_fmt == "ue8m0";
+  const bool pow2 = c.ue8m0();
   std::vector<float> g(T * I), u(T * I);
   if (official) {
     linear_official(x, T, e.w1, g.data(), pow2);

@@ -18,6 +18,12 @@ struct TraceV4 {
   // "embed" [T, H]; "layerL.attn_out" / "layerL.ffn_out" [T, H]; "layerL.hc_streams" [T, n, H];
   // "layerL.compressed_kv" [entries made by the call, head_dim]; "layerL.index_keys" likewise.
   std::map<std::string, std::vector<float>> tensors;
+
+  // Appends [b, e) to tensors[key].
+  void append(const std::string& key, const float* b, const float* e) {
+    std::vector<float>& v = tensors[key];
+    v.insert(v.end(), b, e);
+  }
 };
 
 }  // namespace dseek
