@@ -18,9 +18,7 @@ namespace dseek::test {
 namespace {
 
 std::vector<int32_t> prompt_tokens(const SafetensorsFile& g, const std::string& p) {
-  std::vector<int32_t> out;
-  for (int64_t v : as_i64(g.get(p + ".tokens"))) out.push_back(static_cast<int32_t>(v));
-  return out;
+  return as_token_ids(g.get(p + ".tokens"));
 }
 
 TEST(CausalLmV4, GreedyGenerationEqualsTheOracle) {

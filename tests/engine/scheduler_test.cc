@@ -105,10 +105,8 @@ TEST(Scheduler, V4BatchedEqualsTheOracle) {
   std::vector<std::unique_ptr<Collected>> got;
   std::vector<std::vector<int32_t>> want;
   for (const std::string p : {"prompt0", "prompt1"}) {
-    std::vector<int32_t> prompt;
-    for (int64_t v : as_i64(golden->get(p + ".tokens"))) prompt.push_back(static_cast<int32_t>(v));
-    std::vector<int32_t> w;
-    for (int64_t v : as_i64(golden->get(p + ".greedy.tokens"))) w.push_back(static_cast<int32_t>(v));
+    const std::vector<int32_t> prompt = as_token_ids(golden->get(p + ".tokens"));
+    const std::vector<int32_t> w = as_token_ids(golden->get(p + ".greedy.tokens"));
     want.push_back(w);
     got.push_back(std::make_unique<Collected>());
     GenRequest r = make(prompt, static_cast<int>(w.size()), got.back().get());
@@ -136,9 +134,8 @@ TEST(Scheduler, V4ReusedPrefixContinuesLikeAColdRun) {
   if (dir.empty()) GTEST_SKIP() << "fixtures-v4/tiny-v4 not found";
   auto lm = CausalLm::load(dir, Numerics::Exact);
   auto golden = SafetensorsFile::open(dir + "/golden.exact.safetensors");
-  std::vector<int32_t> prompt, want;
-  for (int64_t v : as_i64(golden->get("prompt0.tokens"))) prompt.push_back(static_cast<int32_t>(v));
-  for (int64_t v : as_i64(golden->get("prompt0.greedy.tokens"))) want.push_back(static_cast<int32_t>(v));
+  const std::vector<int32_t> prompt = as_token_ids(golden->get("prompt0.tokens"));
+  const std::vector<int32_t> want = as_token_ids(golden->get("prompt0.greedy.tokens"));
   Scheduler sched(*lm, 1, 0, 0, /*prefill_chunk=*/64);
   auto run = [&](const std::vector<int32_t>& p, int max_tokens, std::vector<int32_t>* ids) {
     Collected c;

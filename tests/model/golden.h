@@ -47,6 +47,12 @@ inline std::vector<int64_t> as_i64(const TensorView& t) {
   return v;
 }
 
+// An I64 tensor of token ids as the int32 ids the models take.
+inline std::vector<int32_t> as_token_ids(const TensorView& t) {
+  const std::vector<int64_t> v = as_i64(t);
+  return std::vector<int32_t>(v.begin(), v.end());
+}
+
 inline std::vector<uint8_t> as_u8(const TensorView& t) { return std::vector<uint8_t>(t.data, t.data + t.numel()); }
 
 inline float max_abs_diff(const float* a, const float* b, size_t n) {

@@ -39,9 +39,7 @@ class ForwardV4 : public ::testing::Test {
     return *t;
   }
   static std::vector<int32_t> tokens(const std::string& p) {
-    std::vector<int32_t> out;
-    for (int64_t v : as_i64(g(p + ".tokens"))) out.push_back(static_cast<int32_t>(v));
-    return out;
+    return as_token_ids(g(p + ".tokens"));
   }
   // Every row within kLogitTol and the same argmax.
   static void expect_logits(const std::vector<float>& got, const std::string& name, int64_t rows) {

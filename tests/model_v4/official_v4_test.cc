@@ -202,9 +202,7 @@ class OfficialV4 : public ::testing::Test {
   }
   static std::vector<float> gf(const std::string& name) { return as_f32(golden_->get(name)); }
   static std::vector<int32_t> tokens(const std::string& p) {
-    std::vector<int32_t> out;
-    for (int64_t v : as_i64(golden_->get(p + ".tokens"))) out.push_back(static_cast<int32_t>(v));
-    return out;
+    return as_token_ids(golden_->get(p + ".tokens"));
   }
   static std::string dir_;
   static ModelV4* model_;
