@@ -157,6 +157,36 @@ DSEEK_MATVEC_COLD(IQ2_XXS);
 DSEEK_MATVEC_COLD(IQ1_S);
 DSEEK_MATVEC_COLD(Q4_0);
 
+// Hot weights (L2-resident, 256 rows of 7168): the kernel's compute cost a block, apart from
+// memory. ns/block far under the block's bytes / bandwidth means the cold run can reach the
+// bandwidth limit. Arg 1: the int8 numerics mode (linear_int8), 0: exact (linear).
+//   OMP_NUM_THREADS=1 build/dseek_kernel_bench --benchmark_filter=matvec_hot
+template <DType kType>
+void BM_matvec_hot(benchmark::State& st) {
+  const int64_t rows = 256, cols = 7168;
+  const bool int8 = st.range(0) != 0;
+  const int64_t mbytes = rows * static_cast<int64_t>(dtype_row_bytes(kType, cols));
+  const std::vector<uint8_t> w = random_weights(kType, mbytes);
+  std::vector<float> x(cols), y(rows);
+  for (int64_t i = 0; i < cols; ++i) x[i] = 0.5f - static_cast<float>(i % 7) * 0.125f;
+  const Matrix m{kType, rows, cols, w.data(), nullptr, "w"};
+  for (auto _ : st) {
+    if (!int8 || !linear_int8(x.data(), 1, m, y.data())) linear(x.data(), 1, m, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  const int64_t blocks = rows * cols / dtype_block_elems(kType);
+  st.counters["ns_per_block"] = benchmark::Counter(static_cast<double>(st.iterations() * blocks) * 1e-9,
+                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  st.SetBytesProcessed(st.iterations() * mbytes);
+}
+#define DSEEK_MATVEC_HOT(T) BENCHMARK_TEMPLATE(BM_matvec_hot, DType::T)->ArgName("int8")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)
+DSEEK_MATVEC_HOT(BF16);
+DSEEK_MATVEC_HOT(Q8_0);
+DSEEK_MATVEC_HOT(Q4_K);
+DSEEK_MATVEC_HOT(Q6_K);
+DSEEK_MATVEC_HOT(Q2_K);
+DSEEK_MATVEC_HOT(IQ2_XXS);
+
 // The machine's read bandwidth, measured as dseek bench does (1 GiB, all threads).
 void BM_read_bandwidth(benchmark::State& st) {
   ReadBandwidthProbe probe(int64_t(1) << 30);

@@ -29,6 +29,10 @@ ModelReply parse_response(const Json& body) {
   ModelReply r;
   r.message.content = str_or_empty(m, "content");
   r.message.reasoning_content = str_or_empty(m, "reasoning_content");
+  // A server that could not parse the model's tool calls hands their markup back as text
+  // (dseek serve passes an unparseable block on as content): a malformed reply for the loop.
+  if (r.message.content.find("｜DSML｜") != std::string::npos || r.message.content.find("<｜tool▁call") != std::string::npos)
+    r.parse_error = "its content holds tool-call markup that the endpoint did not parse";
   if (m.contains("tool_calls") && m["tool_calls"].is_array()) {
     for (const auto& tc : m["tool_calls"]) {
       if (!tc.is_object() || !tc.contains("function") || !tc["function"].is_object()) continue;

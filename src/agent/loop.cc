@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "agent/markup.h"
 #include "agent/process.h"
 #include "agent/text.h"
 #include "runtime/error.h"
@@ -104,37 +105,76 @@ TaskResult AgentLoop::stop(TaskResult r) {
   return r;
 }
 
+std::string AgentLoop::answer_malformed(const ModelReply& reply) {
+  std::string said = sanitize_utf8(strip_chat_markup(reply.message.content));
+  if (said.find_first_not_of(" \t\r\n") == std::string::npos) said = "(an unreadable reply)";
+  std::string tools;
+  for (const auto& n : tools_.names()) tools += (tools.empty() ? "" : ", ") + n;
+  const std::string feedback =
+      "Format error: your last reply could not be read (" + reply.parse_error +
+      "), so nothing was run. Reply again: answer in plain text, or call " +
+      (tools.empty() ? std::string("no tool (none are offered)") : "one of the tools (" + tools + ")") +
+      " in the tool-call format, with JSON arguments that match the tool's parameters.";
+  messages_.push_back(assistant_message(said, "", Json::array()));
+  messages_.push_back({{"role", "user"}, {"content", feedback}});
+  return feedback;
+}
+
 TaskResult AgentLoop::run() {
   interrupt_flag().store(false);
   const auto t0 = Clock::now();
   TaskResult r;
+  // Format-error exchanges live in the conversation only while the model retries: a
+  // well-formed reply (or the stop) removes them, so the history, the transcript's rebuild of
+  // it and the reasoning kept for the current task are as if the malformed replies never came.
+  size_t clean_size = messages_.size();  // the history before the current run of malformed replies
+  int malformed = 0;                      // malformed replies in a row
+  std::string last_malformed;
+  auto drop_retries = [&] {
+    if (messages_.size() > clean_size) messages_.erase(messages_.begin() + static_cast<long>(clean_size), messages_.end());
+  };
+  auto give_up = [&] {
+    drop_retries();
+    r.stop_reason = "invalid_output";
+    r.detail = "the model's reply was malformed " + std::to_string(malformed) + " times in a row (last: " +
+               last_malformed + "); gave up after " + std::to_string(limits_.max_format_retries) + " retr" +
+               (limits_.max_format_retries == 1 ? "y" : "ies");
+    r.elapsed_s = since(t0);
+    return stop(r);
+  };
   for (;;) {
     r.elapsed_s = since(t0);
     if (interrupt_flag().load()) {
+      drop_retries();
       r.stop_reason = "interrupted";
       r.detail = "stopped by the user (Ctrl-C); --resume the transcript to continue";
       return stop(r);
     }
     if (r.steps >= limits_.max_steps) {
+      drop_retries();
       r.stop_reason = "max_steps";
       r.detail = "the step budget (" + std::to_string(limits_.max_steps) + " model calls) is used up";
       return stop(r);
     }
     if (r.elapsed_s >= limits_.max_time_s) {
+      drop_retries();
       r.stop_reason = "max_time";
       r.detail = "the time budget (" + fmt_s(limits_.max_time_s) + ") is used up";
       return stop(r);
     }
     if (limits_.max_total_tokens > 0 && r.prompt_tokens + r.completion_tokens >= limits_.max_total_tokens) {
+      drop_retries();
       r.stop_reason = "token_budget";
       r.detail = "the token budget (" + std::to_string(limits_.max_total_tokens) + " tokens) is used up";
       return stop(r);
     }
+    if (malformed == 0) clean_size = messages_.size();
     const int step = ++r.steps;
     ModelReply reply;
     try {
       reply = model_.complete(messages_for_model(messages_, thinking_), tools_.schemas());
     } catch (const Error& e) {
+      drop_retries();
       transcript_.write({{"type", "error"}, {"message", e.what()}});
       r.stop_reason = "model_error";
       r.detail = e.what();
@@ -147,16 +187,31 @@ TaskResult AgentLoop::run() {
          << " generated tokens, " << fmt_s(reply.elapsed_s) << " (" << reply.finish_reason << ")\n";
     if (!reply.parse_error.empty()) {
       const std::string raw = sanitize_utf8(reply.message.content);
-      transcript_.write({{"type", "error"},
-                         {"message", "the model's reply is not a well-formed turn: " + reply.parse_error},
-                         {"raw", raw}});
-      r.stop_reason = reply.finish_reason == "length" ? "max_tokens" : "invalid_output";
-      r.detail = reply.finish_reason == "length"
-                     ? "the reply was cut off at --max-tokens before it was complete"
-                     : "the model's reply could not be parsed (" + reply.parse_error + ")";
-      r.elapsed_s = since(t0);
-      return stop(r);
+      Json rec = {{"type", "error"},
+                  {"step", step},
+                  {"message", "the model's reply is not a well-formed turn: " + reply.parse_error},
+                  {"raw", raw}};
+      if (reply.finish_reason == "length") {  // cut off, not malformed: a retry would be cut off too
+        transcript_.write(rec);
+        drop_retries();
+        r.stop_reason = "max_tokens";
+        r.detail = "the reply was cut off at --max-tokens before it was complete";
+        r.elapsed_s = since(t0);
+        return stop(r);
+      }
+      ++malformed;
+      last_malformed = reply.parse_error;
+      if (malformed > limits_.max_format_retries) {
+        transcript_.write(rec);
+        return give_up();
+      }
+      rec["feedback"] = answer_malformed(reply);
+      transcript_.write(rec);
+      log_ << "[step " << step << "] malformed reply (" << one_line(reply.parse_error) << "): format error sent, retry "
+           << malformed << " of " << limits_.max_format_retries << "\n";
+      continue;
     }
+    drop_retries();
     const chat::AssistantMessage& m = reply.message;
     Json calls = Json::array();
     for (const auto& tc : m.tool_calls) {
@@ -189,11 +244,22 @@ TaskResult AgentLoop::run() {
       return stop(r);
     }
     if (!content.empty()) log_ << "[step " << step << "] says: " << one_line(content) << "\n";
-    run_tool_calls(step, calls);
+    // Calls that all failed their checks got error results (kept: the model reads them) and
+    // count as a malformed reply; one call that ran is progress.
+    if (run_tool_calls(step, calls) < calls.size()) {
+      malformed = 0;
+      continue;
+    }
+    ++malformed;
+    last_malformed = "no call named a known tool with fitting arguments";
+    if (malformed > limits_.max_format_retries) return give_up();
+    log_ << "[step " << step << "] malformed tool calls: error results sent, retry " << malformed << " of "
+         << limits_.max_format_retries << "\n";
   }
 }
 
-void AgentLoop::run_tool_calls(int step, const Json& calls) {
+size_t AgentLoop::run_tool_calls(int step, const Json& calls) {
+  size_t rejected = 0;
   for (const auto& c : calls) {
     const std::string id = c["id"], name = c["function"]["name"], args = c["function"]["arguments"];
     log_ << "[step " << step << "] tool " << name << " " << one_line(args, 200) << "\n";
@@ -201,6 +267,7 @@ void AgentLoop::run_tool_calls(int step, const Json& calls) {
     const auto t0 = Clock::now();
     ToolResult res;
     PreparedCall p = tools_.prepare(name, args);
+    rejected += p.tool == nullptr;
     if (interrupt_flag().load()) {
       res = {"error: the user interrupted the agent before this call ran", true};
     } else if (p.tool && p.tool->side_effecting()) {
@@ -219,6 +286,7 @@ void AgentLoop::run_tool_calls(int step, const Json& calls) {
          << fmt_s(dt) << ")\n";
     add_tool_result(id, name, res, dt);
   }
+  return rejected;
 }
 
 }  // namespace dseek::agent

@@ -17,13 +17,17 @@ struct LoopLimits {
   double max_time_s = 600;          // wall time for one task (checked before each model call)
   int64_t max_total_tokens = 0;     // prompt + generated tokens for one task; 0 = no limit
   size_t max_tool_result_bytes = 16384;  // a tool result is cut to this size
+  // Malformed replies in a row (unparseable tool-call markup, or tool calls that all name an
+  // unknown tool or carry arguments that do not fit) answered with a format error for the
+  // model to retry; one more stops the task (invalid_output). Each try is a model call (step).
+  int max_format_retries = 3;
 };
 
 // How a task ended.
 struct TaskResult {
   // answered | max_steps | max_time | token_budget | max_tokens (a reply hit --max-tokens) |
-  // invalid_output (the reply is not a well-formed turn) | model_error (the model could not
-  // be reached) | interrupted (Ctrl-C)
+  // invalid_output (malformed replies past LoopLimits::max_format_retries) | model_error
+  // (the model could not be reached) | interrupted (Ctrl-C)
   std::string stop_reason;
   std::string content;   // the final answer when answered
   std::string detail;    // otherwise: what happened, for the user
@@ -65,7 +69,11 @@ class AgentLoop {
  private:
   TaskResult run();
   TaskResult stop(TaskResult r);
-  void run_tool_calls(int step, const Json& calls);
+  // Runs the calls; returns how many were rejected before running (unknown tool, bad arguments).
+  size_t run_tool_calls(int step, const Json& calls);
+  // The format-error exchange for an unparseable reply: its text (markup removed) as an
+  // assistant turn and a user turn saying what was wrong. Returns the user turn's text.
+  std::string answer_malformed(const ModelReply& reply);
   void add_tool_result(const std::string& id, const std::string& name, const ToolResult& res, double elapsed_s);
 
   ModelClient& model_;

@@ -127,6 +127,30 @@ bool match_param_body(std::string_view b, Param& out) {
   return false;
 }
 
+int match_param_head(std::string_view b, Param& out, size_t& head_len) {
+  constexpr std::string_view kHead = " name=\"";
+  constexpr std::string_view kTrue = "\" string=\"true\">";
+  constexpr std::string_view kFalse = "\" string=\"false\">";
+  if (b.size() < kHead.size()) return kHead.substr(0, b.size()) == b ? 0 : -1;
+  if (b.substr(0, kHead.size()) != kHead) return -1;
+  // match_param_body's shortest KEY: the first k where either ending follows; a k whose
+  // text is still a prefix of one may yet match, so nothing after it is decided.
+  for (size_t k = kHead.size(); k < b.size(); ++k) {
+    std::string_view rest = b.substr(k);
+    for (std::string_view end : {kTrue, kFalse}) {
+      if (rest.substr(0, end.size()) == end) {
+        out.key = b.substr(kHead.size(), k - kHead.size());
+        out.is_string = end == kTrue;
+        out.value.clear();
+        head_len = k + end.size();
+        return 1;
+      }
+      if (rest.size() < end.size() && end.substr(0, rest.size()) == rest) return 0;
+    }
+  }
+  return 0;
+}
+
 std::string arguments_json(const std::vector<Param>& params, bool verbatim_values) {
   std::string out = "{";
   for (size_t i = 0; i < params.size(); ++i) {

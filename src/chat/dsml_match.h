@@ -52,6 +52,11 @@ struct Param {
 };
 bool match_param_body(std::string_view body, Param& out);
 
+// The head ` name="KEY" string="(true|false)">` that match_param_body finds in a body that
+// begins with `avail` (more text may follow): 1 when certain (sets out.key, out.is_string and
+// `head_len`), 0 when more text is needed to tell, -1 when no body beginning so can match.
+int match_param_head(std::string_view avail, Param& out, size_t& head_len);
+
 // `{"KEY": W, ...}`: W = json.dumps(VALUE) for string="true"; for string="false" the
 // VALUE verbatim when it is valid JSON syntax (is_json_text), else json.dumps(VALUE) -- the one
 // departure from the reference, which would insert invalid JSON verbatim. With

@@ -147,8 +147,8 @@ std::string invoke_block(const Json& call, const std::string& where) {
 
 class Renderer {
  public:
-  Renderer(const Conversation& conv, bool thinking)
-      : c_(conv), thinking_(thinking), last_user_(conv.last_user_index()) {}
+  Renderer(const Conversation& conv, bool thinking, bool add_generation_prompt)
+      : c_(conv), thinking_(thinking), gen_prompt_(add_generation_prompt), last_user_(conv.last_user_index()) {}
 
   std::string render(size_t i) const {
     const std::string& role = c_.role(i);
@@ -166,6 +166,10 @@ class Renderer {
     return thinking_ && static_cast<long>(i) == last_user_ ? lit::kThinkOpen : lit::kThinkClose;
   }
 
+  // Whether message i is followed by the assistant's opening (always, but for the last
+  // message without add_generation_prompt).
+  bool opens(size_t i) const { return gen_prompt_ || i + 1 != c_.size(); }
+
   std::string system(size_t i) const {
     const Json& m = c_.at(i);
     return optional_string(m, "content", c_.name(i)) + preamble_blocks(m, c_.name(i));
@@ -174,6 +178,7 @@ class Renderer {
   std::string user(size_t i) const {
     std::string out(lit::kUser);
     out += required_string(c_.at(i), "content", c_.name(i));
+    if (!opens(i)) return out;
     out += lit::kAssistant;
     out += turn_marker(i);
     return out;
@@ -188,6 +193,7 @@ class Renderer {
     out += "\n\n";
     out += lit::kDeveloperContentPrefix;
     out += content;
+    if (!opens(i)) return out;
     out += lit::kAssistant;
     out += turn_marker(i);
     return out;
@@ -260,6 +266,7 @@ class Renderer {
     if (k == n_calls) {
       out += '\n';
       out += lit::kResultsClose;
+      if (!opens(i)) return out;
       out += "\n\n";
       out += thinking_ && static_cast<long>(i) >= last_user_ ? lit::kThinkOpen : lit::kThinkClose;
     }
@@ -268,6 +275,7 @@ class Renderer {
 
   const Conversation& c_;
   bool thinking_;
+  bool gen_prompt_;
   long last_user_;
 };
 
@@ -281,7 +289,7 @@ bool thinking_from_mode(std::string_view mode) {
 
 std::string encode_messages(const Json& messages, const EncodeOptions& opt) {
   Conversation conv(opt.context, messages);
-  Renderer renderer(conv, opt.thinking);
+  Renderer renderer(conv, opt.thinking, opt.add_generation_prompt);
   std::string prompt;
   if (opt.add_bos && conv.n_context() == 0) prompt += lit::kBos;
   for (size_t i = conv.n_context(); i < conv.size(); ++i) prompt += renderer.render(i);

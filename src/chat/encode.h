@@ -13,6 +13,10 @@ struct EncodeOptions {
   bool drop_thinking = true;   // accepted for fidelity; it changes no output (section 6, below)
   bool add_bos = true;         // add_default_bos_token
   Json context = nullptr;      // null or an array of earlier messages (already in the KV cache)
+  // false: the last message is not followed by the assistant's opening ("<｜Assistant｜>" +
+  // think marker after a user or developer turn, "\n\n" + think marker after tool results),
+  // as Hugging Face's add_generation_prompt=false (not an option of the reference encoder).
+  bool add_generation_prompt = true;
 };
 
 // Maps the reference's thinking_mode string to EncodeOptions::thinking: "thinking" -> true,

@@ -19,6 +19,9 @@ using Json = nlohmann::ordered_json;
 // decimal text), fractions/exponents as IEEE doubles (NaN, Infinity, -Infinity accepted),
 // and objects whose duplicate keys keep the last value at the first key's position.
 struct PyValue {
+  // Declared so that clang does not need pair<string, PyValue> complete (for `members`)
+  // while PyValue itself is still incomplete; GCC needs no help.
+  PyValue() = default;
   enum class Kind { Null, Bool, Int, Float, String, Array, Object };
   Kind kind = Kind::Null;
   bool boolean = false;                                   // Bool

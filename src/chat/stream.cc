@@ -8,13 +8,18 @@
 
 #include <algorithm>
 
+#include "chat/json_syntax.h"
 #include "chat/literals.h"
+#include "chat/python_json.h"
+#include "chat/stream_text.h"
 #include "runtime/error.h"
 
 namespace dseek::chat {
 namespace {
 
 using detail::Hit;
+using detail::marker_tail;
+using detail::utf8_boundary;
 
 size_t longest(std::initializer_list<std::string_view> needles) {
   size_t n = 0;
@@ -29,31 +34,6 @@ bool could_become(std::string_view avail, std::string_view lead, std::initialize
     if (avail.size() <= full.size() && std::string_view(full).substr(0, avail.size()) == avail) return true;
   }
   return false;
-}
-
-// The length of the longest suffix of `s` that is a proper prefix of a needle.
-size_t marker_tail(std::string_view s, std::initializer_list<std::string_view> needles) {
-  size_t best = 0;
-  for (std::string_view n : needles) {
-    for (size_t k = std::min(n.size() - 1, s.size()); k > best; --k) {
-      if (s.substr(s.size() - k) == n.substr(0, k)) {
-        best = k;
-        break;
-      }
-    }
-  }
-  return best;
-}
-
-// `to` moved back so that s[from, to) does not end inside a UTF-8 character.
-size_t utf8_boundary(std::string_view s, size_t from, size_t to) {
-  for (size_t back = 1; back <= 3 && to >= from + back; ++back) {
-    unsigned char c = static_cast<unsigned char>(s[to - back]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead
-    size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-    return need > back ? to - back : to;
-  }
-  return to;
 }
 
 }  // namespace
@@ -141,7 +121,39 @@ bool StreamParser::stream_segment(std::initializer_list<std::string_view> needle
   return false;
 }
 
+void StreamParser::emit_args(std::string text) {
+  if (text.empty()) return;
+  if (!out_.empty() && out_.back().kind == Delta::Kind::ToolCallArgs && out_.back().index == n_calls_) {
+    out_.back().text += text;
+    return;
+  }
+  Delta d;
+  d.kind = Delta::Kind::ToolCallArgs;
+  d.index = n_calls_;
+  d.text = std::move(text);
+  out_.push_back(std::move(d));
+}
+
+// Incremental mode: the call is announced as soon as its header is known.
+void StreamParser::start_call() {
+  Delta start;
+  start.kind = Delta::Kind::ToolCallStart;
+  start.index = n_calls_;
+  if (!id_prefix_.empty()) start.id = id_prefix_ + std::to_string(n_calls_);
+  start.name = name_;
+  out_.push_back(std::move(start));
+  emit_args("{");
+}
+
 void StreamParser::commit_call() {
+  if (incremental_) {
+    emit_args("}");
+    ++n_calls_;
+    name_.clear();
+    params_.clear();
+    raw_from_ = pos_;
+    return;
+  }
   Delta start;
   start.kind = Delta::Kind::ToolCallStart;
   start.index = n_calls_;
@@ -161,6 +173,7 @@ void StreamParser::commit_call() {
 
 // The block is certainly malformed: its text not yet turned into tool calls is content.
 void StreamParser::fail() {
+  param_head_ = false;
   pos_ = scan_ = emitted_ = raw_from_;
   state_ = State::Raw;
 }
@@ -226,6 +239,7 @@ bool StreamParser::step(bool at_end) {
         return true;
       }
       params_.clear();
+      if (incremental_) start_call();
       if (h.which == 0) {
         go(State::ParamBody, h.end);
       } else {
@@ -235,6 +249,7 @@ bool StreamParser::step(bool at_end) {
       return true;
 
     case State::ParamBody: {  // step 3c: up to "/｜DSML｜parameter"
+      if (incremental_) return param_incremental(at_end);
       h = search({lit::kParamEndNoLt});
       if (h.which < 0 && !at_end) {
         std::string_view avail = buf.substr(pos_);
@@ -302,6 +317,72 @@ bool StreamParser::step(bool at_end) {
   return false;
 }
 
+// Step 3c for incremental arguments: the parameter's `"KEY": ` as soon as its head is
+// certain, a string value's escaped text up to what could still end it, the rest once the
+// body ends (the same checks as match_param_body: a complete body matches it exactly when
+// it has this head and ends in "<" or "<\n").
+bool StreamParser::param_incremental(bool at_end) {
+  const std::string_view buf(buf_);
+  Hit h = search({lit::kParamEndNoLt});
+  if (!param_head_) {
+    size_t head_len = 0;
+    int r = detail::match_param_head(buf.substr(pos_, h.pos - pos_), param_, head_len);
+    if (r == 0 && h.which < 0 && !at_end) return false;
+    bool ok = r == 1;
+    for (const auto& q : params_) ok = ok && q.key != param_.key;
+    if (!ok) {
+      fail();
+      return true;
+    }
+    param_head_ = true;
+    value_from_ = value_emitted_ = pos_ + head_len;
+    emit_args((params_.empty() ? "" : ", ") + py_dumps_string(param_.key) + ": " + (param_.is_string ? "\"" : ""));
+  }
+  auto escaped = [](std::string_view v) {
+    std::string e = py_dumps_string(v);
+    return e.substr(1, e.size() - 2);
+  };
+  if (h.which < 0) {
+    if (at_end) {  // truncated inside the parameter: the block is malformed
+      fail();
+      return true;
+    }
+    if (param_.is_string) {
+      // The closing tag cannot start before the tail that could still begin it, and the value
+      // ends before the "<" or "<\n" in front of that tag: hold those back too.
+      size_t safe = buf_.size() - detail::marker_tail(buf.substr(value_emitted_), {lit::kParamEndNoLt});
+      if (safe > value_emitted_ && buf[safe - 1] == '<')
+        --safe;
+      else if (safe >= value_emitted_ + 2 && buf.substr(safe - 2, 2) == "<\n")
+        safe -= 2;
+      safe = detail::utf8_boundary(buf_, value_emitted_, safe);
+      if (safe > value_emitted_) {
+        emit_args(escaped(buf.substr(value_emitted_, safe - value_emitted_)));
+        value_emitted_ = safe;
+      }
+    }
+    return false;
+  }
+  std::string_view body = buf.substr(pos_, h.pos - pos_);
+  size_t value_end = body.ends_with("<\n") ? h.pos - 2 : body.ends_with("<") ? h.pos - 1 : std::string_view::npos;
+  if (value_end == std::string_view::npos || value_end < value_from_) {
+    fail();
+    return true;
+  }
+  param_.value = buf_.substr(value_from_, value_end - value_from_);
+  if (param_.is_string) {
+    emit_args(escaped(buf.substr(value_emitted_, value_end - value_emitted_)) + "\"");
+  } else {
+    emit_args(syntax_.verbatim_values || is_json_text(param_.value) ? param_.value : py_dumps_string(param_.value));
+  }
+  params_.push_back(std::move(param_));
+  param_ = {};
+  param_head_ = false;
+  state_ = State::ParamGap;
+  pos_ = scan_ = emitted_ = h.end;
+  return true;
+}
+
 void StreamParser::compact() {
   bool in_block = state_ == State::BlockNext || state_ == State::InvokeHeader || state_ == State::ParamBody ||
                   state_ == State::ParamGap || state_ == State::AfterBlock;
@@ -313,6 +394,8 @@ void StreamParser::compact() {
   shift(emitted_);
   shift(scan_);
   shift(raw_from_);
+  shift(value_from_);
+  shift(value_emitted_);
 }
 
 }  // namespace dseek::chat

@@ -27,6 +27,17 @@ struct Delta {
 // Appends one delta to `msg` (what a client does with a stream).
 void apply_delta(AssistantMessage& msg, const Delta& d);
 
+// What a streaming completion parser of any chat format offers (V3.2 and V4: StreamParser
+// below; V3 / V3.1: chat/v3/stream.h): feed() the next chunk of completion text (any split),
+// get the deltas it makes certain; finish() ends the text and returns the rest. Both throw
+// dseek::Error when called after finish().
+class DeltaParser {
+ public:
+  virtual ~DeltaParser() = default;
+  virtual std::vector<Delta> feed(std::string_view chunk) = 0;
+  virtual std::vector<Delta> finish() = 0;
+};
+
 // Parses a completion as it is generated. feed() takes the next chunk of completion text
 // (any split, even inside a UTF-8 character or a marker) and returns the deltas it makes
 // certain; finish() ends the text and returns the rest.
@@ -53,13 +64,25 @@ void apply_delta(AssistantMessage& msg, const Delta& d);
 // its arguments rule: V3.2's by default (everything above); chat/v4/stream.h passes V4's
 // (tool_calls, string="false" values verbatim, as chat::v4::parse_completion). Throws
 // dseek::Error only when feed() or finish() is called after finish().
-class StreamParser {
+class StreamParser : public DeltaParser {
  public:
   explicit StreamParser(bool thinking, std::string call_id_prefix = {},
                         detail::BlockSyntax syntax = detail::kV32Block);
 
-  std::vector<Delta> feed(std::string_view chunk);
-  std::vector<Delta> finish();
+  std::vector<Delta> feed(std::string_view chunk) override;
+  std::vector<Delta> finish() override;
+
+  // Incremental tool calls, as OpenAI streams them (call before the first feed()): a call's
+  // ToolCallStart comes as soon as its invoke header is complete (with "{" as its first
+  // arguments), then its arguments JSON in pieces as the block arrives: `"KEY": ` once a
+  // parameter's header is complete, a string="true" value's escaped characters as they come
+  // (holding back only what could still be "<", "<\n" or the closing tag), other values when
+  // complete, "}" at the invoke's end. For every accepted text and split, the pieces add up to
+  // exactly the arguments of the default mode (arguments_json). The price: a block found
+  // malformed after a call started leaves that call with unfinished arguments (its text from
+  // the last complete call on still comes out as content); callers that promise valid JSON
+  // must judge the block first.
+  void set_incremental_arguments(bool on) { incremental_ = on; }
 
  private:
   enum class State { Reasoning, Content, BlockNext, InvokeHeader, ParamBody, ParamGap, AfterBlock, Raw, AfterEos };
@@ -71,6 +94,9 @@ class StreamParser {
   detail::Hit search(std::initializer_list<std::string_view> needles);
   void emit_text(Delta::Kind kind, size_t from, size_t to);
   void commit_call();
+  void start_call();
+  void emit_args(std::string text);
+  bool param_incremental(bool at_end);
   void fail();
   void compact();
 
@@ -88,6 +114,12 @@ class StreamParser {
   std::vector<detail::Param> params_;
   int n_calls_ = 0;
   std::vector<Delta> out_;
+  // Incremental arguments: the open parameter's head (key, string flag) once known, where its
+  // value starts and how much of it is out.
+  bool incremental_ = false;
+  bool param_head_ = false;
+  detail::Param param_;
+  size_t value_from_ = 0, value_emitted_ = 0;
 };
 
 }  // namespace dseek::chat

@@ -44,7 +44,9 @@ double weight_bytes(const ModelV4& m, int64_t batch) {
 
 // State bytes one decode token at `context` reads (fp32): its window rows, and by layer kind
 // the indexer keys of every visible entry + the selected entries (CSA) or every entry (HCA).
-double state_bytes(const ConfigV4& c, int64_t context) {
+// fp4_keys: the indexer keys as FP4 records (official numerics: dim / 2 + dim / 32 bytes a key).
+double state_bytes(const ConfigV4& c, int64_t context, bool fp4_keys) {
+  const double key_bytes = fp4_keys ? c.index_head_dim / 2 + c.index_head_dim / 32 : c.index_head_dim * 4.0;
   double bytes = 0;
   const int64_t n = context + 1;
   for (int L = 0; L < c.num_hidden_layers; ++L) {
@@ -53,7 +55,7 @@ double state_bytes(const ConfigV4& c, int64_t context) {
     if (r == 0) continue;
     const int64_t entries = n / r;
     if (c.attn_kind(L) == AttnKindV4::kCsa)
-      bytes += double(entries) * c.index_head_dim * 4.0 + double(std::min<int64_t>(entries, c.index_topk)) * c.head_dim * 4.0;
+      bytes += double(entries) * key_bytes + double(std::min<int64_t>(entries, c.index_topk)) * c.head_dim * 4.0;
     else
       bytes += double(entries) * c.head_dim * 4.0;
   }
@@ -158,7 +160,11 @@ int bench_v4(const BenchArgs& a) {
           ++steps;
         };
         if (a.repeat > 1) step(0);  // warm-up: page in the weights
-        const double bytes = weight_bytes(*model, b) + double(b) * state_bytes(c, ctx);
+        const StateV4& s0 = states.front();
+        std::cerr << "context " << ctx << ": state " << s0.bytes() << " bytes";
+        if (ctx > 0) std::cerr << " (" << double(s0.bytes()) / double(ctx) << " a token)";
+        std::cerr << "\n";
+        const double bytes = weight_bytes(*model, b) + double(b) * state_bytes(c, ctx, s0.fp4_index_keys);
         auto [t, pct] = median_paired(a.repeat, m, bytes, step);
         rows.push_back(row(name, "decode", b, ctx, b / t, bytes, double(b) * token_flops(*model, ctx), t, m, pct));
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";

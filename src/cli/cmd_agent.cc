@@ -20,6 +20,7 @@ int cmd_agent(const AgentArgs& a) {
   o.gen.sampling = a.gen.sampling;
   o.limits.max_steps = a.max_steps;
   o.limits.max_time_s = a.max_time_s;
+  o.limits.max_format_retries = a.format_retries;
   o.approve = a.approve;
   o.system = a.system;
   o.tools = a.tools;

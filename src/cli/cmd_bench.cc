@@ -8,20 +8,25 @@
 #include <memory>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/bench_spec.h"
 #include "cli/bench_util.h"
 #include "cli/commands.h"
+#include "cli/parallel.h"
 #include "engine/causal_lm.h"
+#include "engine/speculative.h"
 #include "kernels/gemm_hwy.h"
 #include "kernels/linear.h"
 #include "kernels/quant/int8_act.h"
 #include "kernels/probe.h"
 #include "model/model.h"
 #include "model/synthetic.h"
+#include "mpi/communicator.h"
 #include "weights/dtype.h"
 #include "runtime/error.h"
 #include "runtime/threads.h"
@@ -174,6 +179,7 @@ Machine measure_machine(int threads) {
 }
 
 int finish_bench(const Machine& m, ojson& out, ojson& rows, bool json) {
+  if (mpi::world().rank() != 0) return 0;  // under mpirun rank 0 reports
   for (auto& r : rows) r["pct_bw"] = std::min(100.0, 100.0 * r["gbs"].get<double>() / m.bw);
   out["machine"]["mem_bw_gbs"] = m.bw;
   out["results"] = rows;
@@ -209,7 +215,10 @@ void print_bench_table(const Machine& m, const ojson& rows, double peak_rss_mib)
 }
 
 int cmd_bench(const BenchArgs& a) {
-  if (a.synthetic.empty() && is_v4_checkpoint(a.model_dir)) return bench_v4(a);  // model_type deepseek_v4
+  if (a.synthetic.empty() && is_v4_checkpoint(a.model_dir)) {  // model_type deepseek_v4
+    refuse_under_mpi("bench (DeepSeek-V4)");
+    return bench_v4(a);
+  }
   // Every argument is checked before anything is measured or built.
   if (a.repeat < 1) throw Error("--repeat must be >= 1");
   if (a.threads < 0) throw Error("--threads must be >= 0 (0: all cores)");
@@ -217,6 +226,13 @@ int cmd_bench(const BenchArgs& a) {
   for (int64_t b : batches)
     if (b < 1) throw Error("--batch sizes must be >= 1");
   if (a.phase != "decode" && a.prefill_tokens < 2) throw Error("--prefill-tokens must be >= 2");
+  std::vector<int64_t> drafts;
+  if (!a.drafts.empty()) {
+    drafts = parse_list(a.drafts, "draft");
+    for (int64_t d : drafts)
+      if (d < 1 || d > kMaxDraft) throw Error("--draft counts must be in 1.." + std::to_string(kMaxDraft));
+    if (a.phase == "prefill") throw Error("--draft measures decoding: not with --phase prefill");
+  }
   if (!a.synthetic.empty() && (a.experts < 1 || a.experts > 256))
     throw Error("--experts must be in 1..256 (the real model has 256)");
   const Numerics num = parse_numerics(a.numerics);
@@ -233,12 +249,21 @@ int cmd_bench(const BenchArgs& a) {
     while (!name.empty() && name.back() == '/') name.pop_back();
     name = name.substr(name.find_last_of('/') + 1);
   }
+  // Under mpirun every rank runs the same steps (deterministic inputs, fixed repetitions) with
+  // its share of the experts: the MoE all-reduce keeps them in lockstep (mpi/README.md).
+  if (mpi::world().size() > 1) model->set_expert_parallel(&mpi::world());
   const ModelConfig& c = model->config();
   for (int64_t ctx : contexts)
     if (a.phase != "prefill" && ctx + a.repeat + 3 > c.max_position_embeddings)
       throw Error("--context " + std::to_string(ctx) + ": decode steps at that context need " + std::to_string(ctx + a.repeat + 3) +
                   " positions, the model has max_position_embeddings " + std::to_string(c.max_position_embeddings));
   if (a.mtp && model->weights().mtp.empty()) throw Error("--mtp: " + name + " has no MTP layer");
+  // Acceptance is measured on the checkpoint's own held-out samples (the built-in model's).
+  std::string samples;
+  if (!drafts.empty() && a.synthetic.empty() && std::filesystem::exists(model->checkpoint().dir() + "/samples.jsonl")) {
+    if (model->weights().mtp.empty()) throw Error("--draft: " + name + " has no MTP layer to draft with");
+    samples = model->checkpoint().dir() + "/samples.jsonl";
+  }
   if (a.phase != "decode" && a.prefill_tokens > c.max_position_embeddings)
     throw Error("--prefill-tokens exceeds max_position_embeddings " + std::to_string(c.max_position_embeddings));
 
@@ -304,6 +329,7 @@ int cmd_bench(const BenchArgs& a) {
         std::cerr << "decode batch " << b << " context " << ctx << ": " << t << " s a step\n";
       }
   }
+  if (!drafts.empty()) speculative_rows(*model, name, drafts, batches, contexts, a.repeat, samples, m, rows);
   return finish_bench(m, out, rows, a.json);
 }
 

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/inspect_chat.h"
 #include "cli/inspect_gguf.h"
+#include "cli/inspect_scan.h"
 #include "cli/inspect_v4.h"
 #include "cli/io_util.h"
 #include "engine/causal_lm.h"
@@ -20,6 +22,7 @@ namespace {
 }  // namespace
 
 int cmd_inspect(const InspectArgs& a) {
+  if (a.scan) return inspect_scan(a);  // NaN / Inf in the stored weights, any checkpoint
   if (is_v4_checkpoint(a.model_dir)) return inspect_v4(a);  // DeepSeek-V4: its own report
   auto ck_opened = Checkpoint::open(a.model_dir);
   if (ck_opened->is_gguf()) {
@@ -82,12 +85,14 @@ int cmd_inspect(const InspectArgs& a) {
                  {"kv_budget_bytes", budget},
                  {"max_context_tokens_in_budget", max_tokens_fit}};
   if (ck.is_gguf()) j["gguf"] = gguf_plan(ck);
+  j["chat_format"] = chat_format_json(ck.dir(), c.model_type, ck.is_gguf() ? ck.gguf_files().front().get() : nullptr);
   if (a.json) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   std::printf("%s  (%s)\n", ck.dir().c_str(), c.model_type.c_str());
   print_inspect_config(c);
+  print_chat_format(j["chat_format"]);
   std::printf("tensors: %zu in %zu shard(s), all present with the dtypes and shapes the config implies\n",
               ck.tensors().size(), ck.is_gguf() ? ck.gguf_files().size() : ck.files().size());
   for (const auto& [dt, e] : by_dtype) std::printf("  %-8s %6zu tensors %12s\n", dt.c_str(), e.first, human_bytes(e.second).c_str());

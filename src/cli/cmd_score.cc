@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/io_util.h"
+#include "cli/parallel.h"
 #include "engine/causal_lm.h"
 #include "runtime/error.h"
 #include "weights/safetensors.h"
@@ -17,7 +18,7 @@ namespace dseek::cli {
 int cmd_score(const ScoreArgs& a) {
   const nlohmann::json j = read_json_file(a.ids_file);
   if (!j.is_array() || j.empty()) throw Error(a.ids_file + ": expected a non-empty JSON array of token ids");
-  auto model = CausalLm::load(a.model_dir, parse_numerics(a.numerics));  // V3.x or V4
+  auto model = load_parallel(a.model_dir, parse_numerics(a.numerics), a.parallel_mode);  // V3.x or V4
   const int64_t V = model->info().vocab_size;
   std::vector<int32_t> ids = read_token_ids(j, a.ids_file, V);
   const int64_t T = static_cast<int64_t>(ids.size());

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "engine/scheduler.h"
+#include "engine/state_budget.h"
 #include "runtime/error.h"
 #include "server/server.h"
 
@@ -33,6 +34,15 @@ int cmd_serve(const ServeArgs& a) {
   o.ctx_size = a.ctx_size;
   o.kv_budget_bytes = a.kv_budget.empty() ? 0 : parse_bytes(a.kv_budget, "--kv-budget");
   o.prefill_chunk = a.prefill_chunk;
+  o.prefill_step_ms = a.prefill_step_ms;
+  o.chat_format = a.chat_format;
+  o.served_model_names = a.served_model_names;
+  o.cors_origins = a.cors_origins;
+  o.reuse_port = a.reuse_port;
+  o.web_ui = !a.no_webui;
+  o.max_body_bytes = static_cast<size_t>(parse_bytes(a.max_body_bytes, "--max-body-bytes"));
+  o.request_timeout_s = a.request_timeout_s;
+  o.max_queued = a.max_queued;
   if (a.port < 0 || a.port > 65535) throw Error("--port must be in 0..65535");
   server::Server srv(o);
   const int port = srv.bind();
@@ -62,11 +72,24 @@ int cmd_serve(const ServeArgs& a) {
                      static_cast<long long>(ps.capacity_blocks * sch.pool()->block_tokens()));
       else
         std::fprintf(stderr, "; budget unbounded (--kv-budget to cap it)\n");
+    } else if (const StateBudget* b = sch.budget()) {
+      // Whole states (V4): the plan's fixed bytes (rings, carries) and growth a token (compressed
+      // entries, indexer keys; averaged over a 2^20-token sequence), then the budget.
+      const int64_t fixed = b->bytes_at(0), far = int64_t(1) << 20;
+      std::fprintf(stderr,
+                   "dseek serve: memory: %s, each sequence keeps its own state: %.1f KiB fixed (window rings, compressor "
+                   "carries) + %.0f B a token (compressed entries, indexer keys)",
+                   sch.lm().info().model_type.c_str(), fixed / 1024.0, double(b->bytes_at(far) - fixed) / double(far));
+      if (b->bounded())
+        std::fprintf(stderr, "; budget %.1f MiB = one sequence of %lld tokens, prefix snapshots within it (evicted first)\n",
+                     b->capacity() / 1048576.0, static_cast<long long>(sch.metrics().kv_budget_tokens));
+      else
+        std::fprintf(stderr, "; budget unbounded (--kv-budget to cap it), prefix snapshots up to 1 GiB\n");
     } else {
-      std::fprintf(stderr, "dseek serve: memory: %s, each sequence keeps its own state (window rings, compressed entries)\n",
-                   sch.lm().info().model_type.c_str());
+      std::fprintf(stderr, "dseek serve: memory: %s, each sequence keeps its own state\n", sch.lm().info().model_type.c_str());
     }
   }
+  if (o.web_ui) std::fprintf(stderr, "dseek serve: web chat at http://%s:%d/\n", a.host.c_str(), port);
   std::fprintf(stderr, "listening on http://%s:%d\n", a.host.c_str(), port);
   std::fflush(stderr);
   srv.run();

@@ -28,6 +28,7 @@ CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const std::stri
 
 struct ScoreArgs {
   std::string model_dir, ids_file, out_file, numerics = "exact";
+  std::string parallel_mode = "ep";  // under mpirun (cli/parallel.h)
   bool decode = false;
 };
 int cmd_score(const ScoreArgs& a);
@@ -42,6 +43,7 @@ int cmd_perplexity(const PerplexityArgs& a);
 struct InspectArgs {
   std::string model_dir, kv_budget, numerics = "exact";
   bool json = false;
+  bool scan = false;  // read every tensor for NaN / Inf (cli/inspect_scan.h)
 };
 int cmd_inspect(const InspectArgs& a);
 
@@ -51,16 +53,22 @@ struct TokenizeArgs {
 int cmd_tokenize(const TokenizeArgs& a);
 
 struct TemplateArgs {
-  std::string model_dir, request_file, parse_file, chat_format = "v3.2";  // chat_format: v3.2 | v4
+  std::string model_dir, request_file, parse_file, chat_format = "v3.2";  // chat_format: v3 | v3.1 | v3.2 | v4
   bool think = false;
+  bool served = false;  // the prompt run / chat / serve send (V3 / V3.1: tools in the system prompt)
 };
 int cmd_template(const TemplateArgs& a);
 
 struct RunArgs {
   std::string model_dir, prompt, system, tools_file, request_file, numerics = "exact";
   std::string session;  // chat: conversation + KV cache file, restored at start, saved each turn
+  std::string chat_format;  // v3 | v3.1 | v3.2 | v4; empty: the checkpoint's (engine/chat_format.h)
+  std::string json_schema_file;  // run: the answer follows this JSON Schema (structured output)
+  std::string parallel_mode = "ep";  // run under mpirun (cli/parallel.h)
   bool think = false, raw = false;
+  bool json = false;  // run: the answer is a JSON object
   int max_tokens = 1024;
+  int draft = 0;  // run, chat: tokens the MTP layer drafts a step (speculative decoding; 0 = off)
   SamplingParams sampling;
 };
 int cmd_run(const RunArgs& a);
@@ -78,6 +86,7 @@ struct BenchArgs {
   bool dense_attention = false, json = false, kernels = false, mtp = false;
   int threads = 0, repeat = 3;
   std::string numerics = "exact";
+  std::string drafts;  // speculative decoding rows for these draft counts, comma-separated (cli/bench_spec.h)
 };
 int cmd_bench(const BenchArgs& a);
 // --synthetic v4-flash-layer (cli/bench_v4.cc).
@@ -98,6 +107,15 @@ struct ServeArgs {
   int64_t ctx_size = 0;  // 0: the model's max_position_embeddings
   std::string kv_budget;  // KV-cache memory, e.g. "2G", "512M" (empty: unbounded)
   int prefill_chunk = 512;
+  double prefill_step_ms = 0;
+  std::string chat_format;  // v3 | v3.1 | v3.2 | v4; empty: the checkpoint's
+  std::vector<std::string> served_model_names;  // names clients use (default: the checkpoint's)
+  std::vector<std::string> cors_origins;        // empty: no CORS headers
+  bool reuse_port = false;                      // SO_REUSEPORT (default: the port must be free)
+  bool no_webui = false;                        // no web chat at GET /
+  std::string max_body_bytes = "8M";            // larger request bodies get 413
+  double request_timeout_s = 0;                 // > 0: generation requests end with 504 after this long
+  int64_t max_queued = 0;                       // > 0: requests beyond this many waiting get 503
 };
 int cmd_serve(const ServeArgs& a);
 
@@ -109,6 +127,7 @@ struct AgentArgs {
   bool think = false, unsafe_no_sandbox = false;
   int max_steps = 20;
   double max_time_s = 600;        // wall-time budget for the whole task
+  int format_retries = 3;         // malformed replies in a row answered before the task stops
   std::string approve;            // auto | ask | never; empty: ask on a terminal, else never
   std::string system = "You are a helpful assistant.";
   std::string tools;              // comma-separated subset of tool names; empty: all

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <map>
 
+#include "cli/inspect_chat.h"
+
 namespace dseek::cli {
 
 namespace {
@@ -18,8 +20,8 @@ std::string size_str(double b) {
 }
 std::string chat_template_note(const GgufFile& f) {
   return f.find_kv("tokenizer.chat_template")
-             ? "present, not executed: dseek formats prompts with its own DeepSeek-V3.2 encoder"
-             : "absent: dseek formats prompts with its own DeepSeek-V3.2 encoder";
+             ? "present, not executed: it picks which of dseek's own encoders formats prompts (chat format below)"
+             : "absent: dseek formats prompts with its own encoder (chat format below)";
 }
 }  // namespace
 
@@ -180,6 +182,7 @@ int inspect_gguf_without_tensors(const Checkpoint& ck, bool json) {
                {"name", head.get_string("general.name", "")},
                {"tokenizer", gguf_tokenizer_summary(head)},
                {"chat_template", chat_template_note(head)}};
+  j["chat_format"] = chat_format_json(ck.dir(), c.model_type, &head);
   if (json) {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -191,6 +194,7 @@ int inspect_gguf_without_tensors(const Checkpoint& ck, bool json) {
   print_inspect_config(c);
   std::printf("%s\n", gguf_tokenizer_line(j["gguf"]["tokenizer"]).c_str());
   std::printf("chat template: %s\n", j["gguf"]["chat_template"].get<std::string>().c_str());
+  print_chat_format(j["chat_format"]);
   std::printf("tensors: none (a vocab-only GGUF): `dseek tokenize -m` uses its tokenizer; running the model needs a "
               "GGUF with the weights\n");
   return 0;

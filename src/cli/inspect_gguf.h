@@ -14,7 +14,8 @@ std::string gguf_tensor_class(const std::string& gguf_name, int num_hidden_layer
 // JSON: {"classes": {CLASS: {TYPE: {"tensors", "params", "bytes"}}}, "total_bytes",
 // "bits_per_weight", "active_bytes_per_token" (every main-model tensor but the routed experts
 // and the embedding, plus k/E of the routed experts and one embedding row),
-// "chat_template" (present or not; dseek formats prompts with its own V3.2 encoder)}.
+// "chat_template" (present or not; dseek formats prompts with its own encoder of the chat format
+// the template names, engine/chat_format.h)}.
 nlohmann::ordered_json gguf_plan(const Checkpoint& ck);
 
 // The plan as text lines on stdout.

@@ -1,4 +1,6 @@
 #include "cli/inspect_v4.h"
+
+#include "cli/inspect_chat.h"
 #include "cli/io_util.h"
 
 #include <cstdio>
@@ -140,6 +142,7 @@ int inspect_v4(const InspectArgs& a) {
                   {"bytes_at_max_position", sp.bytes_at(ctx_max, n.elem)}};
   j["state"] = st;
   j["memory"] = {{"weights_mmap_bytes", ck.total_bytes()}};
+  j["chat_format"] = chat_format_json(a.model_dir, c.model_type);
   if (a.json) {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -160,6 +163,7 @@ int inspect_v4(const InspectArgs& a) {
   }
   for (const auto& [k, v] : mtp_kinds) line += "; MTP: " + std::to_string(v.size()) + " " + k;
   std::printf("layers: %s\n", line.c_str());
+  print_chat_format(j["chat_format"]);
   for (const auto& [k, v] : kinds)
     if (k != "window") std::printf("  %s: layers %s\n", k.c_str(), ranges(v).c_str());
   std::printf("hash-routed layers (tid2eid): %zu (%s); the others score-routed (sqrtsoftplus)\n", hash.size(),

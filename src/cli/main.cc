@@ -1,10 +1,13 @@
 // dseek: DeepSeek-V3.x and V4 inference engine and agent runtime — command-line entry point.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/parallel.h"
+#include "mpi/communicator.h"
 #include "runtime/error.h"
 #include "runtime/threads.h"
 
@@ -66,6 +69,17 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e) {
   return 2;
 }
 
+constexpr const char* kChatFormats =
+    "v3 (DeepSeek-V3 / V3-0324) | v3.1 (V3.1 / V3.1-Terminus) | v3.2 (V3.2, V3.2-Speciale) | v4 (DeepSeek-V4)";
+
+// --chat-format of run, chat and serve: overrides the format found in the checkpoint.
+void add_chat_format_option(CLI::App* c, std::string& v) {
+  c->add_option("--chat-format", v,
+                std::string(kChatFormats) + " (default: the checkpoint's, from its chat template and config.json; "
+                                            "`dseek inspect` shows it)")
+      ->check(CLI::IsMember({"v3", "v3.1", "v3.2", "v4"}));
+}
+
 void add_sampling(CLI::App* c, RunArgs& a) {
   c->add_option("--temperature", a.sampling.temperature, "sampling temperature; 0 = greedy")->capture_default_str();
   c->add_option("--top-p", a.sampling.top_p, "nucleus sampling mass (1 = off)")->capture_default_str();
@@ -76,6 +90,55 @@ void add_sampling(CLI::App* c, RunArgs& a) {
   add_numerics_option(c, a.numerics);
 }
 
+// The exception being handled, as the message and exit status main reports (1; 2 is a usage
+// error).
+int report_current_error() {
+  try {
+    throw;
+  } catch (const dseek::Error& e) {
+    std::cerr << "dseek: error: " << e.what() << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "dseek: error: out of memory (the input needs more memory than this machine has)\n";
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "dseek: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "dseek: internal error: " << e.what() << "\n";
+  }
+  return 1;
+}
+
+// A number >= 0. CLI11's NonNegativeNumber names its upper bound, the largest double, in full.
+CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& s) {
+        size_t used = 0;
+        double v = 0;
+        try {
+          v = std::stod(s, &used);
+        } catch (const std::exception&) {
+          return "'" + s + "' is not a number";
+        }
+        if (used != s.size() || !std::isfinite(v)) return "'" + s + "' is not a number";
+        return v < 0 ? "must be >= 0, got " + s : std::string();
+      },
+      "NUMBER>=0");
+}
+
+// --parallel-mode of the commands that run under mpirun (cli/parallel.h).
+void add_parallel_mode_option(CLI::App* cmd, std::string& mode) {
+  cmd->add_option("--parallel-mode", mode,
+                  "under mpirun with N > 1 ranks: ep = routed experts split over the ranks (ep+tp: not yet)")
+      ->check(CLI::IsMember({"ep", "ep+tp"}))
+      ->capture_default_str();
+}
+
+void add_draft(CLI::App* c, RunArgs& a) {
+  c->add_option("--draft", a.draft,
+                "speculative decoding: tokens the checkpoint's MTP layer drafts a step, verified together by the main "
+                "model (0 = off, at most 6; greedy output is unchanged, sampling keeps its distribution; DeepSeek-V3.x)")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 }  // namespace dseek::cli
@@ -83,6 +146,7 @@ void add_sampling(CLI::App* c, RunArgs& a) {
 int main(int argc, char** argv) {
   using namespace dseek::cli;
   dseek::configure_threads_early(argv);
+  set_command_line(argc, argv);
   CLI::App app{"dseek — DeepSeek-V3.x (V3, V3.1, V3.2) and V4 inference engine and agent runtime"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dseek 0.1.0");
@@ -98,22 +162,32 @@ int main(int argc, char** argv) {
   c_run->add_option("--request-file", run.request_file, "an OpenAI-style request body (JSON) instead of -p");
   c_run->add_flag("--think", run.think, "thinking mode");
   c_run->add_flag("--raw", run.raw, "print exactly the decoded generated tokens (special tokens included)");
+  c_run->add_option("--json-schema", run.json_schema_file,
+                    "the answer is JSON this JSON Schema file accepts (constrained decoding; after the reasoning with --think)");
+  c_run->add_flag("--json", run.json, "the answer is a JSON object (constrained decoding)");
+  add_chat_format_option(c_run, run.chat_format);
   add_sampling(c_run, run);
+  add_draft(c_run, run);
 
   RunArgs chat = run;
-  auto* c_chat = app.add_subcommand("chat", "interactive chat (keeps history; /exit to quit, /reset to clear)");
+  add_parallel_mode_option(c_run, run.parallel_mode);
+
+  auto* c_chat = app.add_subcommand("chat", "interactive chat (keeps history; /help lists the commands: /reset, /exit)");
   add_model_option(c_chat, chat.model_dir);
   c_chat->add_option("--system", chat.system, "system prompt");
-  c_chat->add_option("--tools", chat.tools_file, "JSON file with OpenAI tool schemas");
+  c_chat->add_option("--tools", chat.tools_file, "refused: chat does not run tool calls; use `dseek agent` (tools run in a sandbox, with approval)");
   c_chat->add_flag("--think", chat.think, "thinking mode");
   c_chat->add_option("--session", chat.session, "keep the conversation and its KV cache in this file (restored at start, saved after each turn)");
+  add_chat_format_option(c_chat, chat.chat_format);
   add_sampling(c_chat, chat);
+  add_draft(c_chat, chat);
 
   InspectArgs insp;
   insp.model_dir = def_model;
   auto* c_insp = app.add_subcommand("inspect", "config, tensor inventory, parameter counts, memory plan");
   add_model_option(c_insp, insp.model_dir);
   c_insp->add_flag("--json", insp.json, "machine-readable output");
+  c_insp->add_flag("--scan", insp.scan, "read every tensor and report NaN / Inf by tensor (exit 1 if any)");
   c_insp->add_option("--kv-budget", insp.kv_budget, "KV-cache memory for the max-context line (default: memory available now)");
   add_numerics_option(c_insp, insp.numerics, "; the cache's element size follows it");
 
@@ -125,6 +199,7 @@ int main(int argc, char** argv) {
   c_score->add_option("--out", score.out_file, "output .safetensors (F32 `logits` [n_tokens, vocab])")->required();
   c_score->add_flag("--decode", score.decode, "feed the ids one at a time through the decode path");
   add_numerics_option(c_score, score.numerics);
+  add_parallel_mode_option(c_score, score.parallel_mode);
 
   TokenizeArgs tok;
   tok.model_dir = def_model;
@@ -136,18 +211,22 @@ int main(int argc, char** argv) {
 
   TemplateArgs tmpl;
   tmpl.model_dir = def_model;
-  auto* c_tmpl = app.add_subcommand("template", "render a request to the exact prompt (V3.2, or V4), or parse a completion");
+  auto* c_tmpl = app.add_subcommand("template", "render a request to the exact prompt (V3.2, V4, V3, V3.1), or parse a completion");
   add_model_option(c_tmpl, tmpl.model_dir);
   auto* o_req = c_tmpl->add_option("--request-file", tmpl.request_file,
                                    "OpenAI-style request body (JSON); with --chat-format v4 also the encoder's options as "
                                    "top-level fields: thinking_mode, reasoning_effort, drop_thinking, "
-                                   "add_default_bos_token, context");
+                                   "add_default_bos_token, context; with v3 / v3.1 the chat template's arguments: "
+                                   "add_generation_prompt (default true), chat_template_kwargs (v3.1: thinking)");
   auto* o_parse = c_tmpl->add_option("--parse-file", tmpl.parse_file, "completion text to parse");
   o_req->excludes(o_parse);
   c_tmpl->add_flag("--think", tmpl.think, "thinking mode");
-  c_tmpl->add_option("--chat-format", tmpl.chat_format, "v3.2 (DeepSeek-V3.2) | v4 (DeepSeek-V4's encoding_dsv4)")
-      ->check(CLI::IsMember({"v3.2", "v4"}))
+  c_tmpl->add_option("--chat-format", tmpl.chat_format, kChatFormats)
+      ->check(CLI::IsMember({"v3", "v3.1", "v3.2", "v4"}))
       ->capture_default_str();
+  c_tmpl->add_flag("--served", tmpl.served,
+                   "the prompt run / chat / serve send: with v3 / v3.1 the request's tools written into the system "
+                   "prompt (the chat templates ignore them); the same prompt for v3.2 and v4");
 
   BenchArgs bench;
   auto* c_bench = app.add_subcommand("bench", "tokens/s, GB/s and GFLOP/s against this machine's measured roofline");
@@ -164,6 +243,10 @@ int main(int argc, char** argv) {
   c_bench->add_flag("--kernels", bench.kernels, "add micro-kernel rows (matvec over 1 GiB of BF16, FP8, Q8_0, Q4_K, Q6_K, Q2_K, IQ2_XXS (exact and int8) and V4 FP4 weights; FP8 GEMM at 512 tokens)");
   c_bench->add_flag("--json", bench.json, "print one JSON object on stdout");
   c_bench->add_flag("--mtp", bench.mtp, "each decode step also runs the MTP layer (the speculative draft)");
+  c_bench->add_option("--draft", bench.drafts,
+                      "speculative decoding rows for these draft counts, e.g. 1,2,3: the cost of verifying N+1 tokens "
+                      "against one decode token (per --batch and --context) and, on a checkpoint with samples.jsonl "
+                      "(the built-in model), acceptance rate, mean accepted length and tokens/s with and without");
   c_bench->add_option("--threads", bench.threads, "worker threads (0: OMP_NUM_THREADS if set, else all cores)")->capture_default_str();
   c_bench->add_option("--repeat", bench.repeat, "timed repetitions (the median is reported)")->capture_default_str();
   add_numerics_option(c_bench, bench.numerics);
@@ -180,7 +263,7 @@ int main(int argc, char** argv) {
 
   ServeArgs serve;
   serve.model_dir = def_model;
-  auto* c_serve = app.add_subcommand("serve", "OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics)");
+  auto* c_serve = app.add_subcommand("serve", "OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics; llama.cpp's /tokenize, /detokenize, /props)");
   add_model_option(c_serve, serve.model_dir);
   c_serve->add_option("--host", serve.host, "address to listen on")->capture_default_str();
   c_serve->add_option("--port", serve.port, "port (0: pick a free one and print it)")->capture_default_str();
@@ -189,6 +272,31 @@ int main(int argc, char** argv) {
   c_serve->add_option("--ctx-size", serve.ctx_size, "tokens a sequence may hold (0: the model's maximum)")->capture_default_str();
   c_serve->add_option("--kv-budget", serve.kv_budget, "KV-cache memory (e.g. 2G, 512M; default: unbounded)");
   c_serve->add_option("--prefill-chunk", serve.prefill_chunk, "prompt tokens prefilled per step (others keep decoding)")->capture_default_str();
+  c_serve->add_option("--prefill-step-ms", serve.prefill_step_ms,
+                      "time budget of a step that prefills: fewer prompt tokens (at least 16) when a step would take longer, "
+                      "so running requests keep decoding at a bounded pace; 0: --prefill-chunk alone")
+      ->capture_default_str()
+      ->check(non_negative());
+  c_serve->add_option("--max-body-bytes", serve.max_body_bytes, "largest request body (e.g. 8M, 64K); larger ones get 413")
+      ->capture_default_str();
+  c_serve->add_option("--request-timeout", serve.request_timeout_s,
+                      "seconds a generation request may take, waiting included; then 504 (streams end with an error event); 0: no limit")
+      ->capture_default_str()
+      ->check(non_negative());
+  c_serve->add_option("--max-queued", serve.max_queued,
+                      "requests that may wait for a free slot; more get 503 with Retry-After; 0: no limit")
+      ->capture_default_str()
+      ->check(non_negative());
+  add_chat_format_option(c_serve, serve.chat_format);
+  c_serve->add_option("--served-model-name", serve.served_model_names,
+                      "name(s) of the model in the API (repeatable or comma-separated): listed by /v1/models; a response names the one its request used, else the first (default: the checkpoint directory's name)")
+      ->delimiter(',');
+  c_serve->add_option("--cors-origin", serve.cors_origins,
+                      "let web pages from ORIGIN (scheme://host[:port], or * for any) call the API: Access-Control-Allow-Origin on responses, OPTIONS preflights answered (repeatable; default: no CORS headers)")
+      ->delimiter(',');
+  c_serve->add_flag("--reuse-port", serve.reuse_port,
+                    "share the port with other servers started with --reuse-port (SO_REUSEPORT; the kernel splits connections); default: fail when the port is in use");
+  c_serve->add_flag("--no-webui", serve.no_webui, "do not serve the web chat page at GET / (the API routes stay)");
   add_numerics_option(c_serve, serve.numerics);
 
   PerplexityArgs ppl;
@@ -217,6 +325,11 @@ int main(int argc, char** argv) {
   c_agent->add_flag("--think", agent.think, "thinking mode");
   c_agent->add_option("--max-steps", agent.max_steps, "most model calls for one task")->capture_default_str();
   c_agent->add_option("--max-time", agent.max_time_s, "wall-time budget in seconds")->capture_default_str();
+  c_agent->add_option("--format-retries", agent.format_retries,
+                      "malformed replies in a row (unparseable tool calls, unknown tools, arguments that do not fit) "
+                      "answered with a format error for the model to retry before the task stops")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   c_agent->add_option("--approve", agent.approve, "auto | ask | never (default: ask on a terminal, else never)")
       ->check(CLI::IsMember({"auto", "ask", "never"}));
   c_agent->add_option("--system", agent.system, "system prompt")->capture_default_str();
@@ -237,11 +350,17 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     return usage_error(app, e);
   }
+  // Under mpirun: score and run split the experts over the ranks; the rest refuse N > 1.
+  const auto finish = [](int rc) {
+    print_parallel_stats();
+    return rc;
+  };
   try {
-    if (*c_run) return cmd_run(run);
+    if (!*c_run && !*c_score && !*c_bench) refuse_under_mpi(app.get_subcommands().front()->get_name());
+    if (*c_run) return finish(cmd_run(run));
     if (*c_chat) return cmd_chat(chat);
     if (*c_insp) return cmd_inspect(insp);
-    if (*c_score) return cmd_score(score);
+    if (*c_score) return finish(cmd_score(score));
     if (*c_tok) return cmd_tokenize(tok);
     if (*c_tmpl) return cmd_template(tmpl);
     if (*c_serve) return cmd_serve(serve);
@@ -253,26 +372,21 @@ int main(int argc, char** argv) {
       if (bench.model_dir.empty() && bench.synthetic.empty()) bench.model_dir = def_model;
       if (bench.synthetic == "v4-flash-layer") {
         if (!c_bench->count("--experts")) bench.experts = 16;
+        refuse_under_mpi("bench --synthetic v4-flash-layer");
         return bench_v4(bench);
       }
-      return cmd_bench(bench);
+      return finish(cmd_bench(bench));
     }
     if (*c_virt) return cmd_virtual_checkpoint(virt);
     if (*c_ppl) return cmd_perplexity(ppl);
     if (*c_agent) return cmd_agent(agent);
     if (*c_quant) return cmd_quantize(quant);
-  } catch (const dseek::Error& e) {
-    std::cerr << "dseek: error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "dseek: error: out of memory (the input needs more memory than this machine has)\n";
-    return 1;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "dseek: error: " << e.what() << "\n";
-    return 1;
+  } catch (const FollowerDone&) {
+    return 0;  // a rank > 0 under mpirun: rank 0 finished the command
   } catch (const std::exception& e) {
-    std::cerr << "dseek: internal error: " << e.what() << "\n";
-    return 1;  // 2 is a usage error
+    // Under MPI one rank's error must end every rank (no rank left waiting in a collective).
+    if (dseek::mpi::world().size() > 1) dseek::mpi::world().abort(e.what());
+    return report_current_error();
   }
   return 0;
 }

@@ -24,6 +24,7 @@ int64_t parse_bytes(const std::string& s, const std::string& flag) {
   else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1024.0 * 1024 * 1024 * 1024;
   else throw Error(flag + ": unknown unit '" + unit + "' in '" + s + "'");
   if (!(v > 0) || !std::isfinite(v)) throw Error(flag + ": must be positive, got '" + s + "'");
+  if (v * mult >= 0x1p62) throw Error(flag + ": '" + s + "' is too large");  // else the cast overflows
   return static_cast<int64_t>(v * mult);
 }
 

@@ -13,9 +13,16 @@
 
 namespace dseek {
 
+class StateBudget;  // engine/state_budget.h
+
 struct LmInfo {
   std::string model_type;        // "deepseek_v32", "deepseek_v3" or "deepseek_v4"
-  std::string chat_format;       // "v3.2" or "v4": the codec of chat/ that speaks to it
+  // The chat format that speaks to it (engine/chat_format.h, chat::detect_format): "v3",
+  // "v3.1", "v3.2" or "v4"; what decided it; whether the model calls tools (not
+  // V3.2-Speciale).
+  std::string chat_format;
+  std::string chat_format_reason;
+  bool tool_calls = true;
   int vocab_size = 0;
   int64_t max_positions = 0;     // max_position_embeddings
   int32_t bos_token_id = 0, eos_token_id = 1;
@@ -67,6 +74,9 @@ class CausalLm {
   static std::unique_ptr<CausalLm> borrow(const Model& model);
 
   virtual const LmInfo& info() const = 0;
+  // Replaces the chat format found in the checkpoint (`--chat-format` of run, chat, serve): a
+  // chat::format_name; tool_calls stays as found.
+  virtual void set_chat_format(const std::string& format) = 0;
   // Checkpoint::fingerprint(): what a saved session records.
   virtual std::string fingerprint() const = 0;
   virtual std::unique_ptr<LmSequence> new_sequence() const = 0;
@@ -79,6 +89,20 @@ class CausalLm {
   // A sequence on `pool` (from new_pool; null: as new_sequence()).
   virtual std::unique_ptr<LmSequence> new_sequence(std::shared_ptr<KvPool> pool) const {
     (void)pool;
+    return new_sequence();
+  }
+  // For a model without a KvPool (new_pool null) whose sequences keep a whole state each (V4):
+  // the byte budget its server's sequences and prefix snapshots share (budget_bytes <= 0:
+  // unbounded, the snapshots still shared), engine/state_budget.h; null for V3.
+  virtual std::shared_ptr<StateBudget> new_budget(int64_t budget_bytes) const {
+    (void)budget_bytes;
+    return nullptr;
+  }
+  // A sequence accounted in `budget` (from this model's new_budget): reserve(n) throws
+  // KvCacheFull when the budget cannot hold its state at length() + n, clear() and the
+  // destructor give its bytes back. Default (and null budget): new_sequence().
+  virtual std::unique_ptr<LmSequence> new_sequence_in(std::shared_ptr<StateBudget> budget) const {
+    (void)budget;
     return new_sequence();
   }
   // Feeds tokens [T >= 1] after seq's tokens; returns logits [T, vocab] (all_logits) or

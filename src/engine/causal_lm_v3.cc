@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "engine/causal_lm.h"
+#include "engine/chat_format.h"
 #include "model/kv_session.h"
 
 namespace dseek {
@@ -33,13 +34,22 @@ class CausalLmV3 : public CausalLm {
   CausalLmV3(std::unique_ptr<Model> owned, const Model* m) : owned_(std::move(owned)), m_(owned_ ? owned_.get() : m) {
     const ModelConfig& c = m_->config();
     info_.model_type = c.model_type.empty() ? "deepseek_v32" : c.model_type;
-    info_.chat_format = "v3.2";
+    const Checkpoint& ck = m_->checkpoint();
+    const chat::FormatChoice f =
+        checkpoint_chat_format(ck.dir(), info_.model_type, ck.is_gguf() ? ck.gguf_files().front().get() : nullptr);
+    info_.chat_format = chat::format_name(f.format);
+    info_.chat_format_reason = f.reason;
+    info_.tool_calls = f.tool_calls;
     info_.vocab_size = c.vocab_size;
     info_.max_positions = c.max_position_embeddings;
     info_.bos_token_id = c.bos_token_id;
     info_.eos_token_id = c.eos_token_id;
   }
   const LmInfo& info() const override { return info_; }
+  void set_chat_format(const std::string& format) override {
+    info_.chat_format = format;
+    info_.chat_format_reason = "set by --chat-format";
+  }
   std::string fingerprint() const override { return m_->checkpoint().fingerprint(); }
   std::unique_ptr<LmSequence> new_sequence() const override { return std::make_unique<SequenceV3>(m_->new_cache()); }
   std::vector<float> forward(LmSequence& seq, const std::vector<int32_t>& tokens, bool all_logits) const override {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/speculative.h"
 #include "runtime/error.h"
 
 namespace dseek {
@@ -10,9 +11,12 @@ std::vector<int32_t> generate(const CausalLm& lm, LmSequence& seq, const std::ve
                               const GenerateOptions& opt, const std::function<bool(int32_t)>& on_token,
                               GenerateStats* stats) {
   using clock = std::chrono::steady_clock;
+  if (opt.draft != 0) return generate_speculative(lm, seq, prompt, opt, on_token, stats);
   if (prompt.empty()) throw Error("generate: empty prompt");
   const int64_t V = lm.info().vocab_size;
   Sampler sampler(opt.sampling);
+  sampler.set_prompt(prompt);
+  if (opt.constraint) sampler.set_constraint(opt.constraint(opt.stop_ids));
   std::vector<int32_t> out;
   GenerateStats st;
   st.prompt_tokens = static_cast<int64_t>(prompt.size());
@@ -31,7 +35,7 @@ std::vector<int32_t> generate(const CausalLm& lm, LmSequence& seq, const std::ve
   while (static_cast<int>(out.size()) < opt.max_tokens) {
     int32_t id = sampler.sample(logits.data(), V);
     out.push_back(id);
-    bool stop = std::find(opt.stop_ids.begin(), opt.stop_ids.end(), id) != opt.stop_ids.end();
+    bool stop = std::find(opt.stop_ids.begin(), opt.stop_ids.end(), id) != opt.stop_ids.end() || sampler.constraint_done();
     if (!on_token(id)) break;
     if (stop) {
       st.stopped_on_stop_id = true;

@@ -3,27 +3,57 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "chat/v4/v4.h"
+#include "chat/format.h"
 #include "engine/model_tokenizer.h"
 #include "runtime/error.h"
 
 namespace dseek {
 
 
-LocalEngine::LocalEngine(const std::string& dir, Numerics numerics)
-    : lm_(CausalLm::load(dir, numerics)), tok_(load_model_tokenizer(dir)), fingerprint_(lm_->fingerprint()) {
+namespace {
+
+// The model, speaking `chat_format` when one is given (checked before anything loads).
+std::unique_ptr<CausalLm> load_lm(const std::string& dir, Numerics numerics, const std::string& chat_format) {
+  const std::string format = chat_format.empty() ? "" : std::string(chat::format_name(chat::format_from_name(chat_format)));
+  std::unique_ptr<CausalLm> lm = CausalLm::load(dir, numerics);
+  if (!format.empty()) lm->set_chat_format(format);
+  return lm;
+}
+
+}  // namespace
+
+LocalEngine::LocalEngine(const std::string& dir, Numerics numerics, const std::string& chat_format)
+    : LocalEngine(load_lm(dir, numerics, chat_format), dir) {}
+
+LocalEngine::LocalEngine(std::unique_ptr<CausalLm> lm, const std::string& dir, const std::string& chat_format)
+    : lm_(std::move(lm)), tok_(load_model_tokenizer(dir)), fingerprint_(lm_->fingerprint()) {
+  if (!chat_format.empty()) lm_->set_chat_format(std::string(chat::format_name(chat::format_from_name(chat_format))));
   check_tokenizer_fits(tok_, lm_->info().vocab_size, dir);
+  std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+  name_ = (p.filename().empty() ? p.parent_path() : p).filename().string();
+}
+
+void refuse_tools_without_tool_calling(const LmInfo& info, const std::string& model, const chat::Json& request) {
+  if (info.tool_calls || !request.is_object()) return;
+  auto t = request.find("tools");
+  if (t == request.end() || t->is_null() || (t->is_array() && t->empty())) return;
+  throw Error("the model '" + model +
+              "' is DeepSeek-V3.2-Speciale, which does not support tool calling: send the request without 'tools'");
 }
 
 Completion LocalEngine::complete(const chat::Json& request, bool thinking, const GenerateOptions& opt,
                                  const std::function<void(const std::string&)>& on_text, LmSequence* session) const {
   Completion c;
-  // The checkpoint's generation picks the chat codec (chat/ for V3.2, chat/v4 for V4).
-  const bool v4 = lm_->info().chat_format == "v4";
-  std::string prompt = v4 ? chat::v4::render_request(request, thinking) : chat::render_request(request, thinking);
+  // The checkpoint's generation picks the chat format (chat/format.h).
+  const chat::Format format = chat::format_from_name(lm_->info().chat_format);
+  refuse_tools_without_tool_calling(lm_->info(), model_name(), request);
+  std::string prompt = chat::render_in(format, request, thinking);
+  thinking = chat::completion_thinking(format, prompt, thinking);
   c.prompt_ids = tok_.encode(prompt);
   GenerateOptions o = opt;
   if (o.stop_ids.empty()) o.stop_ids = {lm_->info().eos_token_id};
+  // A constraint shapes the answer: in thinking mode it starts after the reasoning's `</think>`.
+  if (o.constraint && thinking) o.constraint = after_token(std::move(o.constraint), tok_.token_to_id("</think>"));
   StreamDecoder dec(tok_);
   std::unique_ptr<LmSequence> fresh;
   if (!session) fresh = lm_->new_sequence();
@@ -47,7 +77,7 @@ Completion LocalEngine::complete(const chat::Json& request, bool thinking, const
   if (on_text && !rest.empty()) on_text(rest);
   c.text = tok_.decode(c.ids);
   try {
-    c.message = v4 ? chat::v4::parse_completion(c.text, thinking) : chat::parse_completion(c.text, thinking);
+    c.message = chat::parse_in(format, c.text, thinking);
     c.parsed = true;
   } catch (const Error& e) {
     // The chat format rejects the text (e.g. cut off by max_tokens): keep every byte as content.

@@ -35,6 +35,14 @@ constexpr int kMR = 14, kNV = 2;
 #else
 constexpr int kMR = 14, kNV = 2;
 #endif
+// The accumulator loops must be unrolled for the accumulators to live in registers.
+#define DSEEK_UNROLL _Pragma("GCC unroll 32")
+// MicroHalf's 2 MR accumulators need 32 vector registers.
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+constexpr bool kHalfTile = false;
+#else
+constexpr bool kHalfTile = kNV == 2;
+#endif
 constexpr int64_t kKC = 256;  // columns a micro-panel: MR x KC floats stay in L1
 constexpr int64_t kRowTiles = 8;                 // micro-panels a row block
 constexpr int64_t kRowBlock = kMR * kRowTiles;  // rows whose accumulators are parked together
@@ -106,6 +114,17 @@ void PackRows(const GemmArgs& a, int64_t row0, int64_t rows, int64_t k0, int64_t
     int64_t k = k0;
     if constexpr (kType == DType::F8_E4M3) {
       const int64_t srow = (row / 128) * nb;  // index of the row's first block scale
+      // Whole 128-column scale blocks two vectors at a time (one widening for 2N codes).
+      if (k0 % 128 == 0 && 128 % (2 * N) == 0)
+        for (; k + 128 <= k0 + kn; k += 128) {
+          const auto sv = hn::Set(df, fp8_block_scale(a, srow + k / 128) * 256.0f);
+          for (int64_t i = 0; i < 128; i += 2 * N) {
+            hn::Vec<DF> w0, w1;
+            LoadF8x2(df, w, k + i, w0, w1);
+            hn::StoreU(hn::Mul(w0, sv), df, dst + (k + i - k0));
+            hn::StoreU(hn::Mul(w1, sv), df, dst + (k + i + N - k0));
+          }
+        }
       for (; k + N <= k0 + kn; k += N) {
         if ((k / 128) != ((k + N - 1) / 128)) break;  // a vector straddling scale blocks
         const auto v = LoadW<kType>(df, w, k);
@@ -147,11 +166,48 @@ HWY_INLINE void Micro(const float* HWY_RESTRICT wp, const float* HWY_RESTRICT xt
     for (int v = 0; v < kNV; ++v) hn::StoreU(acc[r][v], df, c + (r * kNV + v) * N);
 }
 
+// The last token tile when it holds at most N tokens (an expert's few tokens, a prompt's
+// tail): one token vector, two micro-panels at once (2 MR rows: 2 MR accumulators, as many
+// FMAs a column as the full kernel), instead of FMAs on the tile's zero half. two: the second
+// panel exists (c1 its accumulators). Same chain per output element as Micro.
+HWY_INLINE void MicroHalf(const float* HWY_RESTRICT wp, const float* HWY_RESTRICT xt, int64_t kn, bool first,
+                          float* HWY_RESTRICT c0, float* HWY_RESTRICT c1, bool two) {
+  const DF df;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(df)), NR = kNV * N;
+  hn::Vec<DF> acc[2 * kMR];
+  DSEEK_UNROLL
+  for (int r = 0; r < 2 * kMR; ++r) {
+    acc[r] = first || (r >= kMR && !two) ? hn::Zero(df) : hn::LoadU(df, r < kMR ? c0 + r * NR : c1 + (r - kMR) * NR);
+  }
+  if (two) {
+    for (int64_t k = 0; k < kn; ++k) {
+      const auto xv = hn::LoadU(df, xt + k * NR);
+      DSEEK_UNROLL
+      for (int r = 0; r < 2 * kMR; ++r) acc[r] = hn::MulAdd(hn::Set(df, wp[r * kWS + k]), xv, acc[r]);
+    }
+  } else {
+    for (int64_t k = 0; k < kn; ++k) {
+      const auto xv = hn::LoadU(df, xt + k * NR);
+      DSEEK_UNROLL
+      for (int r = 0; r < kMR; ++r) acc[r] = hn::MulAdd(hn::Set(df, wp[r * kWS + k]), xv, acc[r]);
+    }
+  }
+  DSEEK_UNROLL
+  for (int r = 0; r < kMR; ++r) hn::StoreU(acc[r], df, c0 + r * NR);
+  if (two) {
+    DSEEK_UNROLL
+    for (int r = 0; r < kMR; ++r) hn::StoreU(acc[kMR + r], df, c1 + r * NR);
+  }
+}
+
 // Output rows [j_begin, j_end) for all T tokens, from the packed tokens xt.
 template <DType kType>
 void PrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
   const int64_t NR = TokenTile(), K = a.cols;
   const int64_t tiles = (T + NR - 1) / NR;
+  // A last tile of at most one vector of tokens goes through MicroHalf.
+  const int64_t N = static_cast<int64_t>(hn::Lanes(DF()));
+  const int64_t full_tiles = kHalfTile && T - (tiles - 1) * NR <= N ? tiles - 1 : tiles;
   // Rows a block: the accumulators of all tokens (block x T) are parked in cbuf between
   // column chunks; block x KC dequantised weights in wbuf.
   const int64_t NC = kRowBlock;
@@ -166,11 +222,21 @@ void PrefillRows(const float* xt, int64_t T, const GemmArgs& a, int64_t j_begin,
       for (int64_t rt = 0; rt < rtiles; ++rt)
         PackRows<kType>(a, jc + rt * kMR, std::min<int64_t>(kMR, nrows - rt * kMR), k0, kn,
                         wbuf.data() + rt * kMR * kWS);
-      for (int64_t tile = 0; tile < tiles; ++tile) {
+      for (int64_t tile = 0; tile < full_tiles; ++tile) {
         const float* xtile = xt + (tile * K + k0) * NR;
         for (int64_t rt = 0; rt < rtiles; ++rt)
           Micro<kMR>(wbuf.data() + rt * kMR * kWS, xtile, kn, k0 == 0,
                      cbuf.data() + (rt * tiles + tile) * kMR * NR);
+      }
+      if (full_tiles < tiles) {
+        const int64_t tile = full_tiles;
+        const float* xtile = xt + (tile * K + k0) * NR;
+        for (int64_t rt = 0; rt < rtiles; rt += 2) {
+          const bool two = rt + 1 < rtiles;
+          float* c0 = cbuf.data() + (rt * tiles + tile) * kMR * NR;
+          MicroHalf(wbuf.data() + rt * kMR * kWS, xtile, kn, k0 == 0, c0,
+                    two ? cbuf.data() + ((rt + 1) * tiles + tile) * kMR * NR : c0, two);
+        }
       }
     }
     for (int64_t rt = 0; rt < rtiles; ++rt)

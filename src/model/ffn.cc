@@ -9,6 +9,7 @@
 #include "kernels/ops.h"
 #include "model/model.h"
 #include "model/router.h"
+#include "mpi/communicator.h"
 
 namespace dseek {
 
@@ -51,9 +52,10 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const
     }
   }
   // Experts in ascending id, each over the tokens routed to it (experts with no token skipped).
+  // Under expert parallelism only this rank's range; the ranks' partial sums are added below.
   std::fill(out, out + N * D, 0.0f);
   std::vector<float> xe, ye;
-  for (int64_t e = 0; e < E; ++e) {
+  for (int64_t e = expert_begin_; e < expert_end_; ++e) {
     const auto& rows = rows_of[e];
     if (rows.empty()) continue;
     const int64_t T = static_cast<int64_t>(rows.size());
@@ -71,6 +73,7 @@ void Model::ffn(const LayerWeights& L, int tag, const float* x, int64_t N, const
       for (int64_t d = 0; d < D; ++d) o[d] += ye[t * D + d] * w;
     }
   }
+  if (ep_comm_) ep_comm_->allreduce_sum(out, N * D);  // fixed rank order: same bits every run
   if (L.has_shared) {
     ye.resize(N * D);
     mlp(L.shared_experts, x, N, gemm.data(), ye.data());

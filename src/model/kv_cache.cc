@@ -17,6 +17,7 @@ SequenceCache& SequenceCache::operator=(SequenceCache&& o) noexcept {
     length = o.length;
     mtp_length = o.mtp_length;
     mtp = std::move(o.mtp);
+    verified_limit_ = o.verified_limit_;
     o.length = o.mtp_length = 0;
     o.blocks_.clear();
   }
@@ -30,6 +31,9 @@ void SequenceCache::release() {
   hashes_.clear();
   tokens.clear();
   length = 0;
+  mtp_length = 0;
+  mtp = LayerKV{};
+  verified_limit_ = INT64_MAX;
 }
 
 void SequenceCache::reserve(int64_t n) {
@@ -109,8 +113,17 @@ void SequenceCache::index_scores(int layer, const float* q, const float* w, int6
 void SequenceCache::commit(const int32_t* toks, int64_t n) {
   tokens.insert(tokens.end(), toks, toks + n);
   length += n;
-  // Publish blocks that are now full and whose every token is known.
-  while (static_cast<int64_t>(hashes_.size()) < length / B()) {
+  publish_full_blocks();
+}
+
+void SequenceCache::set_verified_limit(int64_t n) {
+  verified_limit_ = n;
+  publish_full_blocks();
+}
+
+void SequenceCache::publish_full_blocks() {
+  // Publish blocks that are full, verified and whose every token is known.
+  while (static_cast<int64_t>(hashes_.size()) < std::min(length, verified_limit_) / B()) {
     const int64_t i = static_cast<int64_t>(hashes_.size());
     const int32_t* t = tokens.data() + i * B();
     bool known = std::none_of(t, t + B(), [](int32_t v) { return v < 0; });
@@ -137,7 +150,7 @@ int64_t SequenceCache::adopt_prefix(const std::vector<int32_t>& prompt) {
   return length;
 }
 
-void SequenceCache::truncate(int64_t n) {
+void SequenceCache::truncate(int64_t n, bool keep_mtp_entry) {
   if (n > length) return;  // n == length: only drops blocks reserved beyond the end
   const int64_t keep_blocks = (n + B() - 1) / B();
   while (static_cast<int64_t>(blocks_.size()) > keep_blocks) {
@@ -157,6 +170,18 @@ void SequenceCache::truncate(int64_t n) {
   }
   tokens.resize(n);
   length = n;
+  truncate_mtp(keep_mtp_entry ? n : n - 1);
+}
+
+void SequenceCache::truncate_mtp(int64_t n) {
+  n = std::max<int64_t>(n, 0);
+  if (n >= mtp_length) return;
+  // Row widths from the stored rows (the indexer keys are absent without an indexer).
+  auto keep = [&](std::vector<float>& v) { v.resize(v.size() / static_cast<size_t>(mtp_length) * static_cast<size_t>(n)); };
+  keep(mtp.kv);
+  keep(mtp.pe);
+  keep(mtp.ik);
+  mtp_length = n;
 }
 
 size_t SequenceCache::bytes() const {

@@ -65,15 +65,23 @@ class SequenceCache {
   // block of keys at a time: an [H, block] scratch, never an [H, n] buffer.
   void index_scores(int layer, const float* q, const float* w, int64_t H, int64_t n, float* score) const;
   // After a forward step wrote positions [length, length + toks.size()): records the tokens,
-  // advances length and publishes the blocks that became full.
+  // advances length and publishes the blocks that became full (below the verified limit).
   void commit(const int32_t* toks, int64_t n);
+  // Speculative decoding writes draft tokens that may be rejected: positions >= n are not
+  // published for prefix reuse until the limit is lifted (set_verified_limit(INT64_MAX)
+  // publishes the full blocks held back, engine/speculative.h).
+  void set_verified_limit(int64_t n);
 
   // Adopts the longest run of published full blocks matching prompt[0 .. prompt.size() - 1)
   // (at least one token is always left to compute). Only on an empty cache. Returns the
   // number of cached tokens adopted.
   int64_t adopt_prefix(const std::vector<int32_t>& prompt);
   // Drops positions >= n (copy-on-write for a shared partial block). Throws KvCacheFull.
-  void truncate(int64_t n);
+  // The MTP cache keeps at most n - 1 entries: its entry i pairs position i with token i + 1
+  // (n entries with keep_mtp_entry: the caller feeds the same token n again).
+  void truncate(int64_t n, bool keep_mtp_entry = false);
+  // Keeps the first min(n, mtp_length) entries of the MTP layer's cache.
+  void truncate_mtp(int64_t n);
   // Blocks held and their bytes.
   int64_t blocks() const { return static_cast<int64_t>(blocks_.size()); }
   size_t bytes() const;
@@ -89,6 +97,8 @@ class SequenceCache {
   std::shared_ptr<KvPool> pool_;
   std::vector<int32_t> blocks_;
   std::vector<uint64_t> hashes_;  // chain hash of each published-able full block
+  int64_t verified_limit_ = INT64_MAX;
+  void publish_full_blocks();
 };
 
 }  // namespace dseek

@@ -5,6 +5,7 @@
 #include "kernels/act_quant.h"
 #include "kernels/linear.h"
 #include "kernels/ops.h"
+#include "mpi/communicator.h"
 #include "runtime/error.h"
 
 namespace dseek {
@@ -27,7 +28,25 @@ std::unique_ptr<Model> Model::from_checkpoint(std::unique_ptr<Checkpoint> ck, Nu
   m->numerics_ = numerics;
   m->rope_ = Rope::from_config(m->config());
   m->softmax_scale_ = static_cast<float>(mla_softmax_scale(m->config()));
+  m->expert_end_ = m->config().n_routed_experts;
   return m;
+}
+
+void Model::set_expert_parallel(mpi::Communicator* comm) {
+  const int64_t E = config().n_routed_experts;
+  if (!comm || comm->size() == 1) {
+    ep_comm_ = nullptr;
+    expert_begin_ = 0;
+    expert_end_ = E;
+    return;
+  }
+  bool moe = false;
+  for (int l = 0; l < config().num_hidden_layers; ++l) moe = moe || config().is_moe_layer(l);
+  if (E == 0 || !moe) throw Error(ck_->dir() + ": --parallel-mode ep needs a MoE model (this one has no MoE layer)");
+  const mpi::Range r = mpi::split_range(E, comm->rank(), comm->size());
+  ep_comm_ = comm;
+  expert_begin_ = r.begin;
+  expert_end_ = r.end;
 }
 
 SequenceCache Model::new_cache() const { return SequenceCache(new_pool(0)); }
@@ -156,7 +175,7 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
       reserved.push_back(r.seq);
     }
   } catch (...) {
-    for (size_t i = 0; i < reserved.size(); ++i) caches[reserved[i]]->truncate(caches[reserved[i]]->length);
+    for (size_t i = 0; i < reserved.size(); ++i) caches[reserved[i]]->truncate(caches[reserved[i]]->length, true);
     throw;
   }
   if (trace) trace->tensors["embed"] = h;
@@ -188,7 +207,8 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
 }
 
 std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vector<float>& prev_hidden,
-                                      const std::vector<SequenceCache*>& caches, Trace* trace) const {
+                                      const std::vector<SequenceCache*>& caches, bool all_logits, Trace* trace,
+                                      std::vector<float>* normed_hidden) const {
   const ModelConfig& c = config();
   if (w_.mtp.empty()) throw Error(ck_->dir() + ": the checkpoint has no MTP layer (num_nextn_predict_layers = 0)");
   const LayerWeights& L = w_.mtp[0];
@@ -211,11 +231,18 @@ std::vector<float> Model::forward_mtp(const Batch& next_tokens, const std::vecto
   block(L, c.num_hidden_layers, h, residual, true, runs, paths, caches, true, trace);
   for (const Run& r : runs) caches[r.seq]->mtp_length = r.start_pos + r.count;
   for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];
-  std::vector<float> y(N * D), logits(N * c.vocab_size);
+  std::vector<float> y(N * D);
   rmsnorm(h.data(), N, D, L.shared_head_norm.data(), c.rms_norm_eps, y.data());
   bf(y.data(), N * D);
-  if (!int8_linear(y.data(), N, L.shared_head_head, logits.data()))
-    linear(y.data(), N, L.shared_head_head, logits.data());
+  std::vector<float> rows;  // the head's input rows: all, or each sequence's last
+  if (!all_logits)
+    for (const Run& r : runs) rows.insert(rows.end(), y.begin() + (r.begin + r.count - 1) * D, y.begin() + (r.begin + r.count) * D);
+  const std::vector<float>& x = all_logits ? y : rows;
+  const int64_t nl = static_cast<int64_t>(x.size()) / D;
+  std::vector<float> logits(nl * c.vocab_size);
+  if (!int8_linear(x.data(), nl, L.shared_head_head, logits.data()))
+    linear(x.data(), nl, L.shared_head_head, logits.data());
+  if (normed_hidden) *normed_hidden = std::move(y);
   return logits;
 }
 

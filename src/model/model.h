@@ -18,6 +18,10 @@
 
 namespace dseek {
 
+namespace mpi {
+class Communicator;  // mpi/communicator.h
+}
+
 // exact: FP8 weights decoded exactly, fp32 activations, no activation rounding.
 // official: DeepSeek's serving numerics (bf16 materialisation points, per-1x128 FP8
 // activation quantisation before FP8 linears, FP8 indexer q/k, FP8 round trip of the cached
@@ -71,6 +75,16 @@ class Model {
   // Test reference: absorbed attention scores every causal position and masks the unselected
   // ones (-inf) instead of gathering the selected rows. Same math, dense cost.
   void set_masked_dense_reference(bool on) { masked_dense_reference_ = on; }
+  // Expert parallelism (`--parallel-mode ep`, mpi/README.md): this process applies only the
+  // routed experts of its contiguous range (mpi::split_range over comm's ranks) and every MoE
+  // layer's routed output is summed over the ranks in a fixed order before the shared expert
+  // is added; router and gating run on every rank. All ranks must call forward / forward_mtp
+  // with the same batch in lockstep. Null (the default): every expert here, no communication.
+  // Throws dseek::Error when the ranks outnumber the routed experts.
+  void set_expert_parallel(mpi::Communicator* comm);
+  // The routed experts this process applies: [begin, end) (all of them without EP).
+  int64_t local_experts_begin() const { return expert_begin_; }
+  int64_t local_experts_end() const { return expert_end_; }
   // A cache with a private, unbounded pool (single-sequence use: score, run, tests).
   SequenceCache new_cache() const;
   // A shared pool for many sequences (the server): budget_bytes <= 0 is unbounded. The cache
@@ -86,9 +100,13 @@ class Model {
   // MTP layer (DeepSeek-V3 report §2.2; vLLM/SGLang semantics, oracle mtp_forward): for each
   // token i of a sequence, combines the main model's final normed hidden state h_i with the
   // embedding of token t_{i+1} and returns logits predicting t_{i+2}. next_tokens[i] and
-  // prev_hidden[i, :] pair up; positions continue cache.mtp_length. Returns [N, vocab].
+  // prev_hidden[i, :] pair up; positions continue cache.mtp_length. Returns [N, vocab], or
+  // with all_logits false only each sequence's last row, [runs, vocab] (a speculative draft).
+  // normed_hidden (optional): the MTP layer's final normed hidden state [N, hidden] (the input
+  // of its head), what a chained draft step feeds back as prev_hidden (SGLang's chaining).
   std::vector<float> forward_mtp(const Batch& next_tokens, const std::vector<float>& prev_hidden,
-                                 const std::vector<SequenceCache*>& caches, Trace* trace = nullptr) const;
+                                 const std::vector<SequenceCache*>& caches, bool all_logits = true,
+                                 Trace* trace = nullptr, std::vector<float>* normed_hidden = nullptr) const;
 
  private:
   struct Run {  // one sequence's tokens inside the batch
@@ -137,6 +155,8 @@ class Model {
   bool masked_dense_reference_ = false;
   Rope rope_;
   float softmax_scale_ = 1.0f;
+  mpi::Communicator* ep_comm_ = nullptr;  // expert parallelism; null: all experts local
+  int64_t expert_begin_ = 0, expert_end_ = 0;
 };
 
 }  // namespace dseek

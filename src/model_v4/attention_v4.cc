@@ -5,13 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "kernels/fp4_index.h"
 #include "kernels/linear.h"
 #include "kernels/numeric.h"
 #include "kernels/ops.h"
+#include "kernels/topk_bf16.h"
 #include "model_v4/compressor_v4.h"
 #include "model_v4/hadamard_v4.h"
 #include "model_v4/linear_v4.h"
 #include "model_v4/numerics_v4.h"
+#include "runtime/error.h"
 
 namespace dseek {
 
@@ -25,6 +28,40 @@ void rms_rows(float* x, int64_t rows, int64_t n, double eps) {
     for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(v[i]) * v[i];
     const float s = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
     for (int64_t i = 0; i < n; ++i) v[i] *= s;
+  }
+}
+
+// The official scores of the indexer keys kept as FP4 codes (kernels/fp4_index.h: integer dot
+// products, no [heads, keys] tile) and each token's top-k (of bf16 scores: by histogram); a
+// decode step's keys are split over the threads, a chunk's tokens otherwise. q: [T, heads, dim]
+// codes, qe: [T, heads, dim / 32] exponents, wts: [T, heads]. scores (when not null): each
+// token's scores.
+template <class NVis>
+void fp4_scores(const Fp4Keys& keys, const int8_t* q, const uint8_t* qe, const float* wts, int64_t H, int64_t T,
+                NVis nvis_of, int64_t topk, std::vector<std::vector<int32_t>>& sel,
+                std::vector<std::vector<float>>* scores) {
+  const int64_t D = keys.dim(), nb = D / kFp4Block;
+  auto score = [&](int64_t t, int64_t j0, int64_t j1, float* s) {
+    fp4_index_scores(keys, j0, j1, q + t * H * D, qe + t * H * nb, H, wts + t * H, s + j0);
+  };
+  auto finish = [&](int64_t t, std::vector<float>& s) {
+    sel[t] = topk_bf16(s.data(), static_cast<int64_t>(s.size()), topk);  // the scores are bf16
+    if (scores) (*scores)[t] = std::move(s);
+  };
+  if (T == 1) {
+    constexpr int64_t kChunk = 4096;  // keys a task
+    const int64_t n = nvis_of(0);
+    std::vector<float> s(n);
+#pragma omp parallel for schedule(dynamic) if (n > kChunk)
+    for (int64_t j0 = 0; j0 < n; j0 += kChunk) score(0, j0, std::min(n, j0 + kChunk), s.data());
+    finish(0, s);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t t = 0; t < T; ++t) {
+    std::vector<float> s(nvis_of(t));
+    score(t, 0, static_cast<int64_t>(s.size()), s.data());
+    finish(t, s);
   }
 }
 
@@ -43,6 +80,9 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
   }
   const int64_t Hi = c.index_n_heads, Di = c.index_head_dim;
   std::vector<float> q(T * Hi * Di), wts(T * Hi);
+  const bool fp4 = official && st.idx_fp4.dim() > 0;  // keys as FP4 codes (StateV4::fp4_index_keys)
+  std::vector<int8_t> qc;
+  std::vector<uint8_t> qe;
   if (official) {
     // Indexer.forward: wq_b (act_quant + FP8 GEMM, bf16), RoPE (bf16), Hadamard (bf16), FP4 sim;
     // weights_proj is a bf16 linear (bf16 output) times the python-float scale (bf16 result).
@@ -52,7 +92,14 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
     round_bf16(q.data(), T * Hi * Di);
     indexer_hadamard(q.data(), T * Hi, Di);
     round_bf16(q.data(), T * Hi * Di);
-    fp4_act_qdq(q.data(), T * Hi, Di);
+    if (fp4) {  // the FP4 simulation as codes (the integer scores below)
+      qc.resize(T * Hi * Di);
+      qe.resize(T * Hi * (Di / kFp4Block));
+      for (int64_t i = 0; i < T * Hi; ++i)
+        fp4_quantize_row(q.data() + i * Di, Di, qc.data() + i * Di, qe.data() + i * (Di / kFp4Block));
+    } else {
+      fp4_act_qdq(q.data(), T * Hi, Di);
+    }
     linear_official(x, T, w.idx_weights_proj, wts.data(), pow2);
     const float wscale = static_cast<float>(std::pow(static_cast<double>(Di), -0.5) * std::pow(static_cast<double>(Hi), -0.5));
     for (float& v : wts) v = bf16_round(v * wscale);
@@ -65,38 +112,43 @@ std::vector<std::vector<int32_t>> select_entries(const ConfigV4& c, const AttnWe
     for (float& v : wts) v *= wscale;
   }
   std::vector<std::vector<float>> scores(T);
-  // Per token: the heads' dots with a tile of keys in one product (keys read once for all
-  // heads), then the ReLU-weighted sum over heads; no [tokens, entries] matrix is formed.
-  constexpr int64_t kTile = 2048;
+  auto nvis_of = [&](int64_t t) { return std::min(n_entries, (pos0 + t + 1) / r); };
+  if (fp4) {
+    fp4_scores(st.idx_fp4, qc.data(), qe.data(), wts.data(), Hi, T, nvis_of, c.index_topk, sel, trace ? &scores : nullptr);
+  } else {
+    // Per token: the heads' dots with a tile of keys in one product (keys read once for all
+    // heads), then the ReLU-weighted sum over heads; no [tokens, entries] matrix is formed.
+    constexpr int64_t kTile = 2048;
 #pragma omp parallel for schedule(dynamic) if (T > 1)
-  for (int64_t t = 0; t < T; ++t) {
-    const int64_t nvis = std::min(n_entries, (pos0 + t + 1) / r);
-    thread_local std::vector<float> s, hs;
-    s.assign(nvis, 0.0f);
-    hs.resize(Hi * kTile);
-    for (int64_t j0 = 0; j0 < nvis; j0 += kTile) {
-      const int64_t n = std::min(kTile, nvis - j0);
-      // Keys as the rows of the product, the token's heads as its (cache-resident) matrix.
-      linear_v4(st.idx_keys.data() + j0 * Di, n, f32_matrix(q.data() + t * Hi * Di, Hi, Di), hs.data());
-      const float* wt = wts.data() + t * Hi;
-      if (official) {  // bf16 einsum output, relu, bf16 products with the weights, bf16 head sum
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t nvis = nvis_of(t);
+      thread_local std::vector<float> s, hs;
+      s.assign(nvis, 0.0f);
+      hs.resize(Hi * kTile);
+      for (int64_t j0 = 0; j0 < nvis; j0 += kTile) {
+        const int64_t n = std::min(kTile, nvis - j0);
+        // Keys as the rows of the product, the token's heads as its (cache-resident) matrix.
+        linear_v4(st.idx_keys.data() + j0 * Di, n, f32_matrix(q.data() + t * Hi * Di, Hi, Di), hs.data());
+        const float* wt = wts.data() + t * Hi;
+        if (official) {  // bf16 einsum output, relu, bf16 products with the weights, bf16 head sum
+          for (int64_t j = 0; j < n; ++j) {
+            const float* row = hs.data() + j * Hi;
+            float acc = 0;
+            for (int64_t h = 0; h < Hi; ++h) acc += bf16_round(wt[h] * std::max(bf16_round(row[h]), 0.0f));
+            s[j0 + j] = bf16_round(acc);
+          }
+          continue;
+        }
         for (int64_t j = 0; j < n; ++j) {
           const float* row = hs.data() + j * Hi;
           float acc = 0;
-          for (int64_t h = 0; h < Hi; ++h) acc += bf16_round(wt[h] * std::max(bf16_round(row[h]), 0.0f));
-          s[j0 + j] = bf16_round(acc);
+          for (int64_t h = 0; h < Hi; ++h) acc += wt[h] * std::max(row[h], 0.0f);
+          s[j0 + j] = acc;
         }
-        continue;
       }
-      for (int64_t j = 0; j < n; ++j) {
-        const float* row = hs.data() + j * Hi;
-        float acc = 0;
-        for (int64_t h = 0; h < Hi; ++h) acc += wt[h] * std::max(row[h], 0.0f);
-        s[j0 + j] = acc;
-      }
+      sel[t] = topk_indices(s.data(), nvis, c.index_topk);
+      if (trace) scores[t] = s;
     }
-    sel[t] = topk_indices(s.data(), nvis, c.index_topk);
-    if (trace) scores[t] = s;
   }
   if (trace) {
     auto& ts = trace->topk[layer];
@@ -162,10 +214,18 @@ void attention_v4(const ConfigV4& c, const AttnWeightsV4& w, const RopeV4& rope,
                     st.comp.data() + st.comp.size());
     if (w.has_indexer) {
       const size_t ib = st.idx_keys.size();
-      compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys, official);
-      if (trace)
+      const int64_t jb = st.idx_fp4.size();
+      Fp4Keys* fp4 = st.idx_fp4.dim() > 0 ? &st.idx_fp4 : nullptr;
+      if (fp4 && !official) throw Error("attention_v4: FP4 indexer keys are for the official numerics only");
+      compress_step(c, w.idx_compressor, rope, true, st.idx_state, x, T, pos0, st.idx_keys, official, fp4);
+      if (trace && fp4) {
+        std::vector<float> k((st.idx_fp4.size() - jb) * c.index_head_dim);
+        for (int64_t j = jb; j < st.idx_fp4.size(); ++j) st.idx_fp4.decode(j, k.data() + (j - jb) * c.index_head_dim);
+        trace->append("layer" + std::to_string(layer) + ".index_keys", k.data(), k.data() + k.size());
+      } else if (trace) {
         trace->append("layer" + std::to_string(layer) + ".index_keys", st.idx_keys.data() + ib,
                       st.idx_keys.data() + st.idx_keys.size());
+      }
     }
     sel = select_entries(c, w, rope, st, x, qr.data(), T, pos0, layer, trace, official);
   }

@@ -33,7 +33,7 @@ void pool(const std::vector<const float*>& a, const std::vector<const float*>& g
 
 int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const RopeV4& rope, bool rotate,
                       CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries,
-                      bool official) {
+                      bool official, Fp4Keys* fp4) {
   const int64_t W = w.width, D = w.dim, r = st.ratio;
   std::vector<float> a(T * W), g(T * W);
   linear_v4(x, T, w.wkv, a.data());
@@ -73,7 +73,7 @@ int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const Rop
       if (rotate) {
         indexer_hadamard(e.data(), 1, D);
         round_bf16(e.data(), D);
-        fp4_act_qdq(e.data(), 1, D);
+        if (!fp4) fp4_act_qdq(e.data(), 1, D);  // else the same simulation as codes, below
       } else {
         kv_nope_fp8_sim(e.data(), 1, D, D - rope.rope_dim, c.ue8m0());
       }
@@ -82,7 +82,10 @@ int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const Rop
       rope.apply(e.data(), 1, D, (pos / r) * r);
       if (rotate) indexer_hadamard(e.data(), 1, D);
     }
-    entries.insert(entries.end(), e.begin(), e.end());
+    if (fp4 && official && rotate)
+      fp4->append_quantized(e.data());
+    else
+      entries.insert(entries.end(), e.begin(), e.end());
     ++made;
     if (r == 4) {
       st.a_prev.swap(st.a_cur);

@@ -25,8 +25,9 @@ namespace dseek {
 // official: the reference's numerics for a finished entry (the pooling itself runs in fp32 as in
 // model.py): pooled entry rounded to bf16, norm and RoPE outputs bf16; then, rotate (indexer):
 // Hadamard output bf16 and FP4 simulation per 32; else FP8 simulation of the nope dims per 64.
+// fp4 (official, rotate): the FP4-simulated entries go to *fp4 as codes instead of `entries`.
 int64_t compress_step(const ConfigV4& c, const CompressorWeightsV4& w, const RopeV4& rope, bool rotate,
                       CompressorStateV4& st, const float* x, int64_t T, int64_t pos0, std::vector<float>& entries,
-                      bool official = false);
+                      bool official = false, Fp4Keys* fp4 = nullptr);
 
 }  // namespace dseek

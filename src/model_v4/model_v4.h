@@ -49,7 +49,8 @@ class ModelV4 {
   const ModelWeightsV4& weights() const { return w_; }
   const Checkpoint& checkpoint() const { return *ck_; }
   Numerics numerics() const { return numerics_; }
-  StateV4 new_state() const { return StateV4::fresh(c_); }
+  // A fresh sequence state; official numerics keep the indexer keys as FP4 codes.
+  StateV4 new_state() const { return StateV4::fresh(c_, official()); }
 
   // Runs tokens [T >= 1] continuing st (positions st.pos ..). all_logits: a logits row for
   // every token, else only for the last. Throws dseek::Error for a token id out of range or a

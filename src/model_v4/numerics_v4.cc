@@ -11,31 +11,13 @@
 
 namespace dseek {
 
-float e2m1_round(float v) {
-  const float a = std::min(std::fabs(v), 6.0f);
-  if (a == 0.0f) return 0.0f * v;
-  // Grid quantum per binade: 0.5 below 2 (0.5 is the subnormal), 1 in [2, 4), 2 in [4, 6].
-  const float q = a < 2.0f ? 0.5f : a < 4.0f ? 1.0f : 2.0f;
-  const float r = std::nearbyint(a / q) * q;  // ties to even multiple = even mantissa bit
-  return v < 0 ? -r : r;
-}
-
-void fp4_act_qdq(float* x, int64_t rows, int64_t n, int64_t block) {
-  const float inv6 = 1.0f / 6.0f;                      // fp32 constant: amax * (1/6) as the kernel
-  const float floor_amax = 6.0f * std::ldexp(1.0f, -126);  // 6 * 2^-126
+void fp4_act_qdq(float* x, int64_t rows, int64_t n) {
+  std::vector<int8_t> code(n);
+  std::vector<uint8_t> exps((n + kFp4Block - 1) / kFp4Block);
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * n;
-    for (int64_t c0 = 0; c0 < n; c0 += block) {
-      const int64_t len = std::min(block, n - c0);
-      float amax = 0.0f;
-      for (int64_t i = 0; i < len; ++i) amax = std::max(amax, std::fabs(row[c0 + i]));
-      amax = std::max(amax, floor_amax);
-      const float s = pow2_ceil(amax * inv6);
-      for (int64_t i = 0; i < len; ++i) {
-        const float v = std::clamp(row[c0 + i] / s, -6.0f, 6.0f);
-        row[c0 + i] = bf16_round(e2m1_round(v) * s);
-      }
-    }
+    fp4_quantize_row(row, n, code.data(), exps.data());
+    for (int64_t i = 0; i < n; ++i) row[i] = fp4_value(code[i], exps[i / kFp4Block]);
   }
 }
 

@@ -11,32 +11,28 @@
 //   * FP8 simulation of the nope dims of every KV entry (window kv and compressed entries,
 //     `act_quant(kv[..., :-rd], 64, scale_fmt, inplace=True)`): kv_nope_fp8_sim().
 //   * FP4 simulation of the indexer's q and compressed keys after the Hadamard rotation
-//     (`fp4_act_quant(x, 32, inplace=True)`): fp4_act_qdq().
+//     (`fp4_act_quant(x, 32, inplace=True)`): fp4_act_qdq(), or as codes (kernels/fp4_index.h:
+//     the indexer keys kept as 4-bit codes, the scores in integer arithmetic).
 // Source: DeepSeek-V4 inference/kernel.py `act_quant_kernel`, `fp4_quant_kernel`,
 // `fast_round_scale`; inference/model.py `linear`, `Attention.forward`, `Compressor.forward`,
 // `Indexer.forward`; oracle-v4 REPORT.md trap 18.
 #pragma once
 #include <cstdint>
 
+#include "kernels/fp4_index.h"  // e2m1_round, fp4_quantize_row
 #include "kernels/matrix.h"
 
 namespace dseek {
 
 inline constexpr int64_t kActBlockV4 = 128;   // act_quant before the FP8 / FP4 GEMMs
 inline constexpr int64_t kKvNopeBlockV4 = 64; // FP8 simulation of the KV entries' nope dims
-inline constexpr int64_t kFp4BlockV4 = 32;    // FP4 simulation of indexer q / k
 
-// Rounds a value to the nearest FP4 e2m1 value (0, 0.5, 1, 1.5, 2, 3, 4, 6 and negatives), ties
-// to even (the even mantissa: 0.25 -> 0, 0.75 -> 1, 1.25 -> 1, 2.5 -> 2, 5 -> 4), saturating at
-// +-6. The cast `T.Cast(FP4, v)` of kernel.py `fp4_quant_kernel` (CUDA's round-to-nearest,
-// satfinite float -> e2m1 conversion).
-float e2m1_round(float v);
-
-// kernel.py `fp4_act_quant(x, block, inplace=True)` on `rows` rows of n values (n a multiple of
-// block): per block of `block` values amax = max|x| floored at 6 * 2^-126, scale
+// kernel.py `fp4_act_quant(x, 32, inplace=True)` on `rows` rows of n values: per block of 32
+// values amax = max|x| floored at 6 * 2^-126, scale
 // s = 2^ceil(log2(amax * fp32(1/6))) (`fast_round_scale`: a power of two, E8M0), x <- bf16(e2m1(
-// clamp(x / s, -6, 6)) * s). An all-zero block stays zero.
-void fp4_act_qdq(float* x, int64_t rows, int64_t n, int64_t block = kFp4BlockV4);
+// clamp(x / s, -6, 6)) * s) (exact: fp4_value(fp4_quantize_row's codes)). An all-zero block
+// stays zero. Blocks of kFp4Block = 32 (a shorter last block when 32 does not divide n).
+void fp4_act_qdq(float* x, int64_t rows, int64_t n);
 
 // kernel.py `act_quant(x[..., :nope], 64, scale_fmt, inplace=True)` on the first `nope` values of
 // each of `rows` rows of `dim` values (the KV entries' non-RoPE dims): per block of 64, amax

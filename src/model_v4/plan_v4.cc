@@ -1,5 +1,7 @@
 #include "model_v4/plan_v4.h"
 
+#include "kernels/fp4_index.h"
+
 namespace dseek {
 
 const char* weight_class_name(WeightClassV4 k) {
@@ -116,6 +118,19 @@ int64_t StatePlanV4::bytes_at(int64_t n, int elem_bytes, bool with_mtp) const {
 }
 
 int64_t StatePlanV4::fixed_bytes(int elem_bytes, bool with_mtp) const { return bytes_at(0, elem_bytes, with_mtp); }
+
+int64_t StatePlanV4::sequence_bytes_at(int64_t n, bool fp4_index_keys) const {
+  int64_t b = 0;
+  for (const LayerStatePlanV4& l : layers) {
+    const int64_t e = l.mtp ? 0 : l.entries_at(n);
+    b += (l.window_values + e * l.entry_values + l.carry_values) * 4;
+    if (fp4_index_keys && l.index_key_values > 0)  // Fp4Keys grows a whole record at a time
+      b += (e + kFp4Group - 1) / kFp4Group * Fp4Keys::record_bytes(l.index_key_values);
+    else
+      b += e * l.index_key_values * 4;
+  }
+  return b;
+}
 
 double StatePlanV4::bytes_per_token(int elem_bytes, bool with_mtp) const {
   double b = 0;

@@ -85,6 +85,13 @@ struct StatePlanV4 {
   int64_t fixed_bytes(int elem_bytes, bool with_mtp = true) const;
   // Marginal bytes a token (compressed entries and indexer keys), averaged over each ratio.
   double bytes_per_token(int elem_bytes, bool with_mtp = true) const;
+  // What StateV4::bytes() can report for an engine sequence that has been fed n tokens, as the
+  // state stores it: rings, compressed entries and indexer keys in fp32 — CSA keys as FP4
+  // records of kFp4Group keys when fp4_index_keys (the official numerics) — and every
+  // compressor's carry at its largest. The MTP block, which the engine does not run, holds only
+  // its ring and carries. An upper bound, above the state's bytes by the carries' unfilled rows
+  // only (fewer than `ratio` rows a compressor); what a state budget reserves (engine/state_budget.h).
+  int64_t sequence_bytes_at(int64_t n, bool fp4_index_keys) const;
 };
 StatePlanV4 state_plan_v4(const ConfigV4& c);
 

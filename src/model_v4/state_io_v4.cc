@@ -9,19 +9,28 @@ namespace dseek {
 
 namespace {
 
-constexpr const char* kFormat = "dseek-v4-session-1";
+constexpr const char* kFormat = "dseek-v4-session-2";
+// Earlier formats, refused by name: 1 had only fp32 indexer keys.
+constexpr const char* kFormatV1 = "dseek-v4-session-1";
+// Metadata 'index_keys': the storage of the CSA layers' indexer keys (StateV4::fp4_index_keys).
+constexpr const char* kIndexKeysF32 = "f32";
+constexpr const char* kIndexKeysFp4 = "fp4-e2m1-32";
 
 // What a layer's state must look like at `pos` tokens: rows of every tensor (widths from c).
 struct LayerShape {
   int64_t window, head_dim, index_dim, ratio;
   int64_t comp_width, idx_width;  // 0 when there is no such compressor
   int64_t pos;
+  bool fp4;  // indexer keys as FP4 records (StateV4::fp4_index_keys)
   int64_t entries() const { return ratio > 0 ? pos / ratio : 0; }
   int64_t cur_rows() const { return ratio > 0 ? pos % ratio : 0; }
   int64_t prev_rows() const { return ratio == 4 ? 4 : 0; }
+  int64_t f32_keys() const { return idx_width && !fp4 ? entries() : 0; }
+  int64_t fp4_records() const { return idx_width && fp4 ? (entries() + kFp4Group - 1) / kFp4Group : 0; }
+  int64_t record_bytes() const { return Fp4Keys::record_bytes(index_dim); }
 };
 
-LayerShape layer_shape(const ConfigV4& c, int layer, int64_t pos) {
+LayerShape layer_shape(const ConfigV4& c, int layer, int64_t pos, bool fp4) {
   LayerShape s{};
   s.window = c.sliding_window;
   s.head_dim = c.head_dim;
@@ -30,6 +39,7 @@ LayerShape layer_shape(const ConfigV4& c, int layer, int64_t pos) {
   s.comp_width = s.ratio > 0 ? (s.ratio == 4 ? 2 : 1) * static_cast<int64_t>(c.head_dim) : 0;
   s.idx_width = c.attn_kind(layer) == AttnKindV4::kCsa ? 2 * static_cast<int64_t>(c.index_head_dim) : 0;
   s.pos = pos;
+  s.fp4 = fp4;
   return s;
 }
 
@@ -50,7 +60,12 @@ void put_layer(const std::string& path, const std::string& p, const LayerStateV4
   };
   put("win_kv", l.win_kv, s.window, s.head_dim);
   put("comp", l.comp, s.entries(), s.head_dim);
-  put("idx_keys", l.idx_keys, s.idx_width ? s.entries() : 0, s.index_dim);
+  put("idx_keys", l.idx_keys, s.f32_keys(), s.index_dim);
+  const std::vector<uint8_t>& rec = l.idx_fp4.records();
+  if (l.idx_fp4.size() != (s.fp4_records() ? s.entries() : 0) || static_cast<int64_t>(rec.size()) != s.fp4_records() * s.record_bytes())
+    throw Error(path + ": not saved: state tensor '" + p + "idx_keys_fp4' holds " + std::to_string(l.idx_fp4.size()) +
+                " keys, expected " + std::to_string(s.fp4_records() ? s.entries() : 0));
+  out.push_back({p + "idx_keys_fp4", DType::U8, {s.fp4_records(), s.record_bytes()}, rec});
   const std::pair<const char*, const CompressorStateV4*> comps[] = {{"comp.", &l.comp_state}, {"idx.", &l.idx_state}};
   for (const auto& [q, cs] : comps) {
     const int64_t w = q[0] == 'c' ? s.comp_width : s.idx_width;
@@ -77,7 +92,22 @@ void get_layer(const SafetensorsFile& f, const std::string& p, const LayerShape&
   };
   get("win_kv", l.win_kv, s.window, s.head_dim);
   get("comp", l.comp, s.entries(), s.head_dim);
-  get("idx_keys", l.idx_keys, s.idx_width ? s.entries() : 0, s.index_dim);
+  get("idx_keys", l.idx_keys, s.f32_keys(), s.index_dim);
+  const std::string fp4_name = p + "idx_keys_fp4";
+  const TensorView* t = f.find(fp4_name);
+  if (!t) throw Error(f.path() + ": session tensor '" + fp4_name + "' is missing");
+  const std::vector<int64_t> want{s.fp4_records(), s.record_bytes()};
+  if (t->dtype != DType::U8 || t->shape != want)
+    throw Error(f.path() + ": session tensor '" + fp4_name + "' is " + std::string(dtype_name(t->dtype)) + " " +
+                t->shape_str() + ", expected U8 [" + std::to_string(want[0]) + ", " + std::to_string(want[1]) +
+                "] for the positions the file records");
+  if (s.fp4_records()) {
+    try {
+      l.idx_fp4.assign_records(s.entries(), std::vector<uint8_t>(t->data, t->data + t->nbytes));
+    } catch (const Error& e) {
+      throw Error(f.path() + ": session tensor '" + fp4_name + "': " + e.what());
+    }
+  }
   const std::pair<const char*, CompressorStateV4*> comps[] = {{"comp.", &l.comp_state}, {"idx.", &l.idx_state}};
   for (const auto& [q, cs] : comps) {
     const int64_t w = q[0] == 'c' ? s.comp_width : s.idx_width;
@@ -96,7 +126,10 @@ std::string mtp_prefix(int i) { return "mtp." + std::to_string(i) + "."; }
 
 std::string state_shape_key_v4(const ConfigV4& c) {
   std::string ratios;
-  for (size_t i = 0; i < c.compress_ratios.size(); ++i) ratios += (i ? "," : "") + std::to_string(c.compress_ratios[i]);
+  for (size_t i = 0; i < c.compress_ratios.size(); ++i) {
+    if (i) ratios += ',';  // (not `(i ? "," : "") + ...`: GCC 12 warns a false -Wrestrict there)
+    ratios += std::to_string(c.compress_ratios[i]);
+  }
   return "deepseek_v4 layers=" + std::to_string(c.num_hidden_layers) + "+" + std::to_string(c.num_nextn_predict_layers) +
          " window=" + std::to_string(c.sliding_window) + " head_dim=" + std::to_string(c.head_dim) +
          " index_head_dim=" + std::to_string(c.index_head_dim) + " ratios=" + ratios +
@@ -121,11 +154,17 @@ void save_state_v4(const std::string& path, const ConfigV4& c, const StateV4& st
   const int64_t pv[2] = {st.pos, st.mtp_pos};
   std::memcpy(pos.bytes.data(), pv, 16);
   ts.push_back(std::move(pos));
-  for (int L = 0; L < c.num_hidden_layers; ++L) put_layer(path, trunk_prefix(L), st.layers[L], layer_shape(c, L, st.pos), ts);
+  const bool fp4 = st.fp4_index_keys;
+  for (int L = 0; L < c.num_hidden_layers; ++L)
+    put_layer(path, trunk_prefix(L), st.layers[L], layer_shape(c, L, st.pos, fp4), ts);
   for (int i = 0; i < c.num_nextn_predict_layers; ++i)
-    put_layer(path, mtp_prefix(i), st.mtp[i], layer_shape(c, c.num_hidden_layers + i, st.mtp_pos), ts);
+    put_layer(path, mtp_prefix(i), st.mtp[i], layer_shape(c, c.num_hidden_layers + i, st.mtp_pos, fp4), ts);
   write_safetensors(path, ts,
-                    {{"format", kFormat}, {"shape", state_shape_key_v4(c)}, {"model", identity}, {"user", user_metadata}});
+                    {{"format", kFormat},
+                     {"shape", state_shape_key_v4(c)},
+                     {"model", identity},
+                     {"index_keys", fp4 ? kIndexKeysFp4 : kIndexKeysF32},
+                     {"user", user_metadata}});
 }
 
 StateV4 load_state_v4(const std::string& path, const ConfigV4& c, std::vector<int32_t>* tokens,
@@ -139,6 +178,9 @@ StateV4 load_state_v4(const std::string& path, const ConfigV4& c, std::vector<in
   const std::string format = field("format");
   if (format == "dseek-kv-session-1")
     throw Error(path + ": a DeepSeek-V3.x session (dseek-kv-session-1), this model is DeepSeek-V4; start a new session");
+  if (format == kFormatV1)
+    throw Error(path + ": a DeepSeek-V4 session of an older dseek (format " + format + ", before the FP4 indexer keys of " +
+                kFormat + "); start a new session");
   if (format != kFormat) throw Error(path + ": not a dseek DeepSeek-V4 session file (metadata 'format' is '" + format + "')");
   // The identity before the shape: other weights of the same shape would load cleanly and
   // continue the conversation from another model's state.
@@ -169,12 +211,17 @@ StateV4 load_state_v4(const std::string& path, const ConfigV4& c, std::vector<in
     if (t[i] < 0 || t[i] >= c.vocab_size)
       throw Error(path + ": session tensor 'tokens' holds id " + std::to_string(t[i]) + " at " + std::to_string(i) +
                   ", outside the vocabulary of " + std::to_string(c.vocab_size));
-  StateV4 st = StateV4::fresh(c);
+  const std::string keys = field("index_keys");
+  if (keys != kIndexKeysF32 && keys != kIndexKeysFp4)
+    throw Error(path + ": metadata 'index_keys' is '" + keys + "', expected '" + kIndexKeysF32 + "' or '" + kIndexKeysFp4 + "'");
+  const bool fp4 = keys == kIndexKeysFp4;
+  StateV4 st = StateV4::fresh(c, fp4);
   st.pos = p[0];
   st.mtp_pos = p[1];
-  for (int L = 0; L < c.num_hidden_layers; ++L) get_layer(*f, trunk_prefix(L), layer_shape(c, L, st.pos), st.layers[L]);
+  for (int L = 0; L < c.num_hidden_layers; ++L)
+    get_layer(*f, trunk_prefix(L), layer_shape(c, L, st.pos, fp4), st.layers[L]);
   for (int i = 0; i < c.num_nextn_predict_layers; ++i)
-    get_layer(*f, mtp_prefix(i), layer_shape(c, c.num_hidden_layers + i, st.mtp_pos), st.mtp[i]);
+    get_layer(*f, mtp_prefix(i), layer_shape(c, c.num_hidden_layers + i, st.mtp_pos, fp4), st.mtp[i]);
   if (tokens) *tokens = std::move(t);
   if (user_metadata) *user_metadata = field("user");
   return st;

@@ -187,7 +187,17 @@ void fill_state_random(const ConfigV4& c, StateV4& st, int64_t length, uint64_t 
       fill(l.comp_state.a_cur, static_cast<size_t>(cur) * l.comp_state.width);
       fill(l.comp_state.g_cur, static_cast<size_t>(cur) * l.comp_state.width);
       if (c.attn_kind(first + static_cast<int>(i)) == AttnKindV4::kCsa) {
-        fill(l.idx_keys, static_cast<size_t>(entries) * c.index_head_dim);
+        if (st.fp4_index_keys) {  // the same random rows, FP4-quantised
+          std::vector<float> k(c.index_head_dim);
+          l.idx_fp4.clear();
+          l.idx_fp4.reserve(entries + entries / 8 + 4096);
+          for (int64_t j = 0; j < entries; ++j) {
+            for (float& x : k) x = rng.uniform(1.732f);
+            l.idx_fp4.append_quantized(k.data());
+          }
+        } else {
+          fill(l.idx_keys, static_cast<size_t>(entries) * c.index_head_dim);
+        }
         fill(l.idx_state.a_cur, static_cast<size_t>(cur) * l.idx_state.width);
         fill(l.idx_state.g_cur, static_cast<size_t>(cur) * l.idx_state.width);
       }

@@ -28,8 +28,8 @@ ConfigV4 flash_layer_config(int experts, int vocab = 256);
 std::unique_ptr<Checkpoint> synthetic_checkpoint_v4(const ConfigV4& c, uint64_t seed, const std::string& label);
 
 // Fills st (fresh) as if `length` tokens had been read: random unit-scale window rows,
-// compressed entries and indexer keys for every complete block, partial compressor blocks;
-// st.pos = length.
+// compressed entries and indexer keys for every complete block (FP4-quantised when
+// st.fp4_index_keys), partial compressor blocks; st.pos = length.
 void fill_state_random(const ConfigV4& c, StateV4& st, int64_t length, uint64_t seed);
 
 }  // namespace dseek

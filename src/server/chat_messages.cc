@@ -23,7 +23,7 @@ Json normalize_content(const Json& c, const std::string& where, bool nullable) {
   std::string text;
   for (size_t k = 0; k < c.size(); ++k) {
     const Json& p = c[k];
-    if (!p.is_object() || p.value("type", std::string()) != "text" || !p.contains("text") || !p["text"].is_string())
+    if (!p.is_object() || !p.contains("type") || p["type"] != "text" || !p.contains("text") || !p["text"].is_string())
       throw bad_request(where + ".content[" + std::to_string(k) + "]: only {\"type\": \"text\", \"text\": ...} parts are supported",
                         where + ".content", "invalid_type");
     if (k) text += "\n";

@@ -33,7 +33,16 @@ struct Usage {
 // arguments})}.
 nlohmann::json message_json(const chat::AssistantMessage& m, bool thinking);
 
-// A non-streamed chat.completion. `logprobs`: null, or the array of token entries.
+// One choice of a chat completion. `logprobs`: null, or the array of token entries.
+struct ChatChoice {
+  chat::AssistantMessage message;
+  std::string finish_reason;
+  nlohmann::json logprobs;
+};
+
+// A non-streamed chat.completion with choices[i] = choices[i] (index i).
+nlohmann::json chat_completion_json(const ResponseMeta& meta, const std::vector<ChatChoice>& choices, const Usage& usage);
+// The same with one choice.
 nlohmann::json chat_completion_json(const ResponseMeta& meta, const chat::AssistantMessage& m,
                                     const std::string& finish_reason, const Usage& usage,
                                     const nlohmann::json& logprobs);
@@ -43,22 +52,27 @@ nlohmann::json chat_completion_json(const ResponseMeta& meta, const chat::Assist
 // {"tool_calls": [{"index", "function": {"arguments"}}]}.
 nlohmann::json delta_json(const chat::Delta& d);
 
-// Writes a chat completion stream as SSE text.
+// Writes a chat completion stream as SSE text. `index`: the choice an event belongs to (its
+// choices[0].index); a request with n choices interleaves their events.
 class ChatStreamWriter {
  public:
   ChatStreamWriter(ResponseMeta meta, bool include_usage);
 
-  // The first event: {"role": "assistant", "content": ""}.
-  std::string start();
+  // A choice's first event: {"role": "assistant", "content": ""}.
+  std::string start(int index = 0);
   // One event per delta; `logprobs` (an array of token entries, may be empty) rides on the
   // first event, or on an empty-delta event when there is no delta.
-  std::string deltas(const std::vector<chat::Delta>& ds, const nlohmann::json& logprobs);
-  // The closing events: the finish_reason event, the usage event (when asked for), and
-  // "data: [DONE]".
+  std::string deltas(const std::vector<chat::Delta>& ds, const nlohmann::json& logprobs, int index = 0);
+  // A choice's last event: an empty delta with its finish_reason.
+  std::string finish_choice(const std::string& finish_reason, int index = 0);
+  // The end of the stream: the usage event (when asked for), and "data: [DONE]".
+  std::string end(const Usage& usage);
+  // finish_choice(finish_reason) + end(usage): the closing events of a one-choice stream.
   std::string finish(const std::string& finish_reason, const Usage& usage);
 
  private:
-  nlohmann::json chunk(nlohmann::json delta, const nlohmann::json& finish_reason, const nlohmann::json& logprobs) const;
+  nlohmann::json chunk(nlohmann::json delta, const nlohmann::json& finish_reason, const nlohmann::json& logprobs,
+                       int index) const;
   ResponseMeta meta_;
   bool include_usage_;
 };

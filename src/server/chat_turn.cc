@@ -1,5 +1,6 @@
 #include "server/chat_turn.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "chat/literals.h"
@@ -8,10 +9,26 @@
 namespace dseek::server {
 
 ChatTurn::ChatTurn(const Tokenizer& tok, bool thinking, std::string call_id_prefix, std::vector<std::string> stop,
-                   const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec)
-    : tok_(tok), dec_(tok), stop_(std::move(stop)), msg_(thinking, std::move(call_id_prefix), codec),
+                   const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec, bool incremental)
+    : tok_(tok), dec_(tok), stop_(std::move(stop)), msg_(thinking, std::move(call_id_prefix), codec, incremental),
       top_logprobs_(top_logprobs), think_close_id_(tok.token_to_id(chat::lit::kThinkClose)), in_reasoning_(thinking) {
   if (!forced_prefix.empty()) pending_ = msg_.feed(forced_prefix);
+}
+
+void ChatTurn::set_stop_token_ids(std::vector<int32_t> ids, int32_t eos) {
+  ids.erase(std::remove(ids.begin(), ids.end(), eos), ids.end());
+  stop_token_ids_ = std::move(ids);
+}
+
+std::vector<chat::Delta> ChatTurn::limited(std::vector<chat::Delta> ds) const {
+  if (max_calls_ < 0) return ds;
+  using K = chat::Delta::Kind;
+  ds.erase(std::remove_if(ds.begin(), ds.end(),
+                          [&](const chat::Delta& d) {
+                            return (d.kind == K::ToolCallStart || d.kind == K::ToolCallArgs) && d.index >= max_calls_;
+                          }),
+           ds.end());
+  return ds;
 }
 
 std::vector<chat::Delta> ChatTurn::push_decoded(std::string_view text) {
@@ -22,7 +39,7 @@ std::vector<chat::Delta> ChatTurn::push_decoded(std::string_view text) {
     auto d = msg_.feed(kept);
     out.insert(out.end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
   }
-  return out;
+  return limited(std::move(out));
 }
 
 std::vector<chat::Delta> ChatTurn::push_token(const TokenEvent& ev) {
@@ -35,6 +52,8 @@ std::vector<chat::Delta> ChatTurn::push_token(const TokenEvent& ev) {
       ++reasoning_tokens_;
   }
   if (top_logprobs_ >= 0) logprobs_.push_back(logprob_entry(tok_, ev, top_logprobs_ > 0));
+  // A stop token ends generation; as vLLM, its text is not output.
+  if (std::find(stop_token_ids_.begin(), stop_token_ids_.end(), ev.id) != stop_token_ids_.end()) return push_decoded("");
   return push_decoded(dec_.push(ev.id));
 }
 
@@ -49,7 +68,7 @@ std::vector<chat::Delta> ChatTurn::finish() {
   }
   auto d = msg_.finish();
   out.insert(out.end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
-  return out;
+  return limited(std::move(out));
 }
 
 std::string ChatTurn::finish_reason(const std::string& sched_reason) const {

@@ -22,8 +22,20 @@ class ChatTurn {
   // `forced_prefix`: text the completion starts with (tool_choice steering), parsed as if
   // generated. `top_logprobs` < 0: no logprobs. `codec`: the model's chat format (V3.2 by
   // default). Reasoning tokens end at the tokenizer's "</think>" token, whatever its id.
+  // `incremental`: tool calls released as they are written (MessageStream's incremental
+  // mode; streamed responses).
   ChatTurn(const Tokenizer& tok, bool thinking, std::string call_id_prefix, std::vector<std::string> stop,
-           const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec = ChatCodec::v32());
+           const std::string& forced_prefix, int top_logprobs, const ChatCodec& codec = ChatCodec::v32(),
+           bool incremental = false);
+
+  // Tokens that end generation besides EOS (the request's stop_token_ids): their text is not
+  // part of the message. `eos` itself is left out of them: the format's parser reads it.
+  void set_stop_token_ids(std::vector<int32_t> ids, int32_t eos);
+  // parallel_tool_calls false: at most `n` calls are reported (the first ones of the block).
+  void set_max_tool_calls(int n) { max_calls_ = n; }
+  // The tools the request offered (MessageStream::set_offered_tools): calls of other names,
+  // or any call when there are none, come back as the markup the model wrote, as content.
+  void set_offered_tools(std::vector<std::string> names) { msg_.set_offered_tools(std::move(names)); }
 
   // One sampled token; returns the deltas it makes certain.
   std::vector<chat::Delta> push_token(const TokenEvent& ev);
@@ -34,7 +46,9 @@ class ChatTurn {
 
   // True once a `stop` sequence ended the text (the caller then stops generating).
   bool stop_hit() const { return stop_.stopped(); }
-  // "tool_calls" when at least one call was released, else "length" when generation ran
+  // The `stop` sequence that ended the text ("" unless stop_hit()).
+  const std::string& stop_sequence() const { return stop_.matched(); }
+  // "tool_calls" when at least one call was released (and not disowned), else "length" when generation ran
   // into max_tokens / the context (`sched_reason` "length"), else "stop".
   std::string finish_reason(const std::string& sched_reason) const;
 
@@ -48,6 +62,7 @@ class ChatTurn {
 
  private:
   std::vector<chat::Delta> push_decoded(std::string_view text);
+  std::vector<chat::Delta> limited(std::vector<chat::Delta> ds) const;
 
   const Tokenizer& tok_;
   StreamDecoder dec_;
@@ -56,6 +71,8 @@ class ChatTurn {
   std::vector<chat::Delta> pending_;  // deltas of the forced prefix, returned with the first push
   int top_logprobs_;
   int32_t think_close_id_;
+  std::vector<int32_t> stop_token_ids_;
+  int max_calls_ = -1;  // -1: all
   bool in_reasoning_;
   int64_t tokens_ = 0, reasoning_tokens_ = 0;
   nlohmann::json logprobs_ = nlohmann::json::array();

@@ -1,8 +1,18 @@
 #include "server/completion_request.h"
 
 #include "server/errors.h"
+#include "server/response_format.h"
 
 namespace dseek::server {
+
+const std::vector<std::string_view>& completion_known_fields() {
+  static const std::vector<std::string_view> f = [] {
+    std::vector<std::string_view> v = {"model", "prompt", "suffix", "max_tokens", "logprobs", "echo", "best_of", "response_format"};
+    v.insert(v.end(), gen_param_fields().begin(), gen_param_fields().end());
+    return v;
+  }();
+  return f;
+}
 
 namespace {
 
@@ -13,9 +23,8 @@ bool is_id_list(const Json& v) {
   return true;
 }
 
-}  // namespace
-
-CompletionPlan parse_completion_request(const Json& body) {
+CompletionPlan parse_completion_request_fields(const Json& body) {
+  reject_unknown(body, completion_known_fields());
   CompletionPlan p;
   opt_string(body, "model");
   auto it = body.find("prompt");
@@ -37,13 +46,27 @@ CompletionPlan parse_completion_request(const Json& body) {
     throw bad_request("'prompt' must be a string or an array of token ids", "prompt", "invalid_type");
   }
   if (auto it2 = body.find("suffix"); it2 != body.end() && !it2->is_null())
-    throw bad_request("'suffix' is not supported", "suffix", "invalid_value");
-  if (auto b = opt_integer(body, "best_of", 1, INT32_MAX); b && *b != 1)
-    throw bad_request("'best_of' must be 1", "best_of", "invalid_value");
+    throw bad_request("'suffix' (fill in the middle) is not supported", "suffix", "unsupported_parameter");
   p.echo = opt_bool(body, "echo").value_or(false);
   p.gen = parse_gen_params(body, {"max_tokens"});
+  // best_of > n would rank candidates by likelihood and return the best n: not implemented.
+  if (auto b = opt_integer(body, "best_of", 1, 128); b && *b != p.gen.n)
+    throw bad_request("'best_of' must equal 'n' (" + std::to_string(p.gen.n) + "): ranking extra candidates is not supported",
+                      "best_of", "unsupported_value");
   if (auto lp = opt_integer(body, "logprobs", 0, 5)) p.gen.top_logprobs = static_cast<int>(*lp);
+  p.grammar = parse_response_format(body);
   return p;
+}
+
+}  // namespace
+
+CompletionPlan parse_completion_request(const Json& body) {
+  try {
+    return parse_completion_request_fields(body);
+  } catch (const nlohmann::json::exception&) {
+    // A value of a type no check above expected: a 400, never the library's own text.
+    throw bad_request("A field of the request holds a value of an unexpected JSON type", {}, "invalid_type");
+  }
 }
 
 }  // namespace dseek::server

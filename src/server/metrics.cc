@@ -8,7 +8,8 @@ namespace dseek::server {
 
 void HttpCounters::count(const std::string& path, int status) {
   static const std::set<std::string> known = {"/v1/chat/completions", "/v1/completions", "/v1/models", "/health",
-                                              "/metrics", "/chat/completions", "/completions", "/models"};
+                                              "/metrics", "/chat/completions", "/completions", "/models",
+                                              "/tokenize", "/detokenize", "/props"};
   std::lock_guard<std::mutex> l(mu_);
   ++n_[{known.count(path) ? path : "other", status}];
 }
@@ -31,6 +32,10 @@ std::string prometheus_text(const HttpCounters& http, const SchedulerMetrics& m,
   for (const auto& [k, n] : http.snapshot())
     o << "dseek_http_requests_total{path=\"" << k.first << "\",status=\"" << k.second << "\"} " << n << "\n";
   metric("dseek_requests_total", "counter", "Generation requests submitted to the scheduler.", double(m.requests_total));
+  metric("dseek_requests_timed_out_total", "counter", "Generation requests ended by --request-timeout.",
+         double(m.requests_timed_out));
+  metric("dseek_requests_refused_busy_total", "counter", "Generation requests refused (503) by --max-queued.",
+         double(m.requests_refused_busy));
   metric("dseek_requests_active", "gauge", "Sequences being decoded now.", double(m.requests_active));
   metric("dseek_queue_depth", "gauge", "Requests waiting for a decoding slot.", double(m.queue_depth));
   metric("dseek_parallel_slots", "gauge", "Sequences decoded together (--parallel).", double(m.parallel));

@@ -1,5 +1,6 @@
 // dseek's OpenAI-compatible HTTP server (cpp-httplib): POST /v1/chat/completions,
-// POST /v1/completions, GET /v1/models, GET /health, GET /metrics. One model per server;
+// POST /v1/completions, GET /v1/models, GET /health, GET /metrics, and llama.cpp's
+// POST /tokenize, POST /detokenize, GET /props. One model per server (under one or more names);
 // requests are decoded together by the continuous-batching Scheduler (`parallel` slots,
 // the rest queue). Errors are OpenAI error objects. See src/server/README.md.
 #pragma once
@@ -18,14 +19,16 @@ namespace dseek::server {
 class Server {
  public:
   // Loads the model and tokenizer of opt.model_dir and starts the scheduler. Throws
-  // dseek::Error for a bad checkpoint or options.
+  // dseek::Error for a bad checkpoint or options (a CORS origin or served name is checked
+  // before the model loads).
   explicit Server(const ServerOptions& opt);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds opt.host:opt.port (port 0: a free port); returns the bound port. Throws
-  // dseek::Error when the address cannot be bound.
+  // Binds opt.host:opt.port (port 0: a free port); returns the bound port. The port is
+  // exclusive unless opt.reuse_port. Throws dseek::Error when the address cannot be bound
+  // (the message says when the port is in use).
   int bind();
   // Serves until stop(); call after bind(). Returns when every connection is closed.
   void run();

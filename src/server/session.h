@@ -1,31 +1,25 @@
-// One generation on the Scheduler, seen from an HTTP thread. The scheduler's callbacks run
-// on its own thread; they only append to this session's queue, and the HTTP thread takes
-// the events from there (wait()). Cancelling frees the scheduler slot at once.
+// One generation on the Scheduler, seen from an HTTP thread: a SessionGroup of one choice.
+// The scheduler's callbacks run on its own thread; they only append to the session's queue,
+// and the HTTP thread takes the events from there (wait()). Cancelling frees the scheduler
+// slot at once.
 #pragma once
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <vector>
 
 #include "engine/scheduler.h"
+#include "server/session_group.h"
 
 namespace dseek::server {
 
 class Session {
  public:
-  struct Events {
-    std::vector<TokenEvent> tokens;     // sampled tokens, in order
-    std::optional<FinishEvent> finish;  // set once, with the last tokens
-  };
+  using Events = SessionEvents;
 
   // Submits `req` (its on_token/on_finish are replaced). Throws dseek::Error as
   // Scheduler::submit does (nothing is queued then).
   Session(Scheduler& sched, GenRequest req);
-  // Cancels the request if it is still running.
-  ~Session();
+  // Cancels the request if it is still running (the group's destructor).
+  ~Session() = default;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -35,21 +29,16 @@ class Session {
 
   // Stops the generation (the scheduler frees the slot; a "cancelled" finish follows).
   // Safe to call more than once and from any thread.
-  void cancel();
+  void cancel() { group_.cancel(); }
 
-  bool finished() const;
+  bool finished() const { return group_.finished(); }
+
+  // The one-choice group (for the group pumps).
+  SessionGroup& group() { return group_; }
 
  private:
-  struct Shared {
-    std::mutex mu;
-    std::condition_variable cv;
-    Events pending;
-    bool finished = false;
-    bool cancelled = false;
-  };
-  Scheduler& sched_;
-  std::shared_ptr<Shared> sh_;
-  uint64_t id_ = 0;
+  static std::vector<GenRequest> one(GenRequest req);
+  SessionGroup group_;
 };
 
 }  // namespace dseek::server

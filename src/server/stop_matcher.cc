@@ -16,7 +16,13 @@ std::string StopMatcher::push(std::string_view text) {
   if (stops_.empty()) return std::exchange(held_, {});
   // The earliest stop sequence wins.
   size_t first = std::string::npos;
-  for (const auto& s : stops_) first = std::min(first, held_.find(s));
+  for (const auto& s : stops_) {
+    const size_t at = held_.find(s);
+    if (at < first) {
+      first = at;
+      matched_ = s;
+    }
+  }
   if (first != std::string::npos) {
     stopped_ = true;
     std::string out = held_.substr(0, first);

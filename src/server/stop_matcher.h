@@ -22,10 +22,14 @@ class StopMatcher {
   std::string flush();
 
   bool stopped() const { return stopped_; }
+  // The stop sequence that ended the text ("" while not stopped). When several start at the
+  // same byte, the first of them in `stops`.
+  const std::string& matched() const { return matched_; }
 
  private:
   std::vector<std::string> stops_;
   std::string held_;
+  std::string matched_;
   bool stopped_ = false;
 };
 

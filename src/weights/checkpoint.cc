@@ -148,6 +148,7 @@ void Checkpoint::map_safetensors(const std::string& dir) {
       weight_map[it.key()] = shard;
       if (seen.insert(shard).second) shards.push_back(shard);
     }
+    if (weight_map.empty()) throw Error(index.string() + ": 'weight_map' names no tensor");
   } else if (fs::exists(fs::path(dir) / "model.safetensors")) {
     shards.push_back("model.safetensors");
   } else {

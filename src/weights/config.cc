@@ -1,5 +1,6 @@
 #include "weights/config.h"
 
+#include <climits>
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.h"
@@ -19,13 +20,20 @@ struct Reader {
   }
   int req_int(const std::string& key) const {
     if (!j.contains(key)) throw err(key, "is missing");
-    if (!j[key].is_number_integer()) throw err(key, "must be an integer, got " + j[key].dump());
-    return j[key].get<int>();
+    return to_int(key);
   }
   int opt_int(const std::string& key, int def) const {
     if (!j.contains(key) || j[key].is_null()) return def;
-    if (!j[key].is_number_integer()) throw err(key, "must be an integer, got " + j[key].dump());
-    return j[key].get<int>();
+    return to_int(key);
+  }
+  // An int, never a wrapped one (get<int> of 2^32 + 5 would give 5).
+  int to_int(const std::string& key) const {
+    const json& v = j[key];
+    if (!v.is_number_integer()) throw err(key, "must be an integer, got " + v.dump());
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(INT_MAX)
+                               : v.get<int64_t>() < INT_MIN || v.get<int64_t>() > INT_MAX)
+      throw err(key, "is out of range, got " + v.dump());
+    return v.get<int>();
   }
   double opt_num(const json& o, const std::string& key, double def) const {
     if (!o.contains(key) || o[key].is_null()) return def;
@@ -94,8 +102,10 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
     if (type != "yarn" && type != "deepseek_yarn")
       throw r.err("rope_scaling.type", "is '" + type + "'; only 'yarn' is supported");
     c.rope_factor = r.opt_num(rs, "factor", 1.0);
-    c.rope_original_max_position =
-        static_cast<int>(r.opt_num(rs, "original_max_position_embeddings", 4096));
+    const double original_max = r.opt_num(rs, "original_max_position_embeddings", 4096);
+    if (!(original_max >= 1 && original_max <= INT_MAX))  // converting it to int is UB otherwise
+      throw r.err("rope_scaling.original_max_position_embeddings", "must be in 1..2147483647");
+    c.rope_original_max_position = static_cast<int>(original_max);
     c.rope_beta_fast = r.opt_num(rs, "beta_fast", 32.0);
     c.rope_beta_slow = r.opt_num(rs, "beta_slow", 1.0);
     c.rope_mscale = r.opt_num(rs, "mscale", 1.0);

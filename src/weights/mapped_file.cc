@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "runtime/error.h"
+#include "runtime/mapped_regions.h"
 
 namespace dseek {
 
@@ -37,20 +38,27 @@ MappedFile::MappedFile(const std::string& path) {
   if (m == MAP_FAILED) throw Error(path + ": mmap failed: " + std::strerror(e));
   map_ = m;
   size_ = size;
+  region_ = register_mapping(m, size, path);  // a SIGBUS in it names the file
 }
 
-MappedFile::~MappedFile() {
+MappedFile::~MappedFile() { release(); }
+
+void MappedFile::release() {
+  unregister_mapping(std::exchange(region_, -1));
   if (map_) munmap(map_, size_);
+  map_ = nullptr;
+  size_ = 0;
 }
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : map_(std::exchange(o.map_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    : map_(std::exchange(o.map_, nullptr)), size_(std::exchange(o.size_, 0)), region_(std::exchange(o.region_, -1)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (map_) munmap(map_, size_);
+    release();
     map_ = std::exchange(o.map_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    region_ = std::exchange(o.region_, -1);
   }
   return *this;
 }

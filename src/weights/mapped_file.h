@@ -1,5 +1,7 @@
 // A whole file mapped read-only (mmap, MAP_PRIVATE), unmapped when the object goes away.
-// Shared by the safetensors and GGUF readers, which validate the bytes themselves.
+// Shared by the safetensors and GGUF readers, which validate the bytes themselves. The mapping
+// is registered with runtime/mapped_regions, so a read of it that fails because the file was
+// truncated or rewritten on disk (SIGBUS) ends the process with a message naming the file.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -24,8 +26,10 @@ class MappedFile {
   size_t size() const { return size_; }
 
  private:
+  void release();
   void* map_ = nullptr;
   size_t size_ = 0;
+  int region_ = -1;  // runtime/mapped_regions handle
 };
 
 }  // namespace dseek

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.h"
@@ -90,9 +91,15 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     if (!e2["dtype"].is_string() || !parse_dtype(e2["dtype"].get<std::string>(), &v.dtype))
       throw bad("unknown dtype " + e2["dtype"].dump());
     if (!e2["shape"].is_array()) throw bad("shape is not an array");
+    // The byte count, checked: a shape whose elements or bytes overflow 63 bits would wrap
+    // to a small count (accepting a tensor larger than its bytes) and overflow numel().
+    uint64_t want = dtype_size(v.dtype);
     for (const auto& d : e2["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) throw bad("bad shape " + e2["shape"].dump());
       v.shape.push_back(d.get<int64_t>());
+      if (__builtin_mul_overflow(want, static_cast<uint64_t>(v.shape.back()), &want) ||
+          want > uint64_t(std::numeric_limits<int64_t>::max()))
+        throw bad("shape " + e2["shape"].dump() + " is too large");
     }
     const json& off = e2["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
@@ -103,7 +110,6 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
       throw bad("data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
                 "] outside the data block of " + std::to_string(data_size) +
                 " bytes (truncated file?)");
-    uint64_t want = static_cast<uint64_t>(v.numel()) * dtype_size(v.dtype);
     if (en - b != want)
       throw bad("holds " + std::to_string(en - b) + " bytes but " + std::string(dtype_name(v.dtype)) +
                 " " + v.shape_str() + " needs " + std::to_string(want));

@@ -174,6 +174,7 @@ TEST(Cli, UsageErrorsExit2) {
       {"perplexity --text-file", "--text-file", "dseek perplexity"},                   // an option without its value
       {"tokenize --text-file a --decode-file b", "--decode-file", "dseek tokenize"},   // options that exclude each other
       {"virtual-checkpoint --format zip --out x", "--format", "dseek virtual-checkpoint"},
+      {"serve --request-timeout -1", "--request-timeout: must be >= 0, got -1", "dseek serve"},  // a number out of range
       {"frobnicate", "unknown command 'frobnicate'; one of run chat", "dseek"},         // unknown command
       {"", "subcommand", "dseek"}};                                                    // no command
   for (const auto& [args, needle, cmd] : cases) {
@@ -183,6 +184,10 @@ TEST(Cli, UsageErrorsExit2) {
     EXPECT_NE(r.err.find(needle), std::string::npos) << args << ": " << r.err;
     EXPECT_NE(r.err.find("run '" + cmd + " --help'"), std::string::npos) << args << ": " << r.err;
   }
+  // A size too large for the byte count is the command's error (exit 1), not an overflow.
+  RunResult big = run_dseek("serve --max-body-bytes 1e30");
+  EXPECT_EQ(big.status, 1) << big.err;
+  EXPECT_NE(big.err.find("--max-body-bytes: '1e30' is too large"), std::string::npos) << big.err;
   RunResult r = run_dseek("run --help");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("--temperature"), std::string::npos) << r.out;

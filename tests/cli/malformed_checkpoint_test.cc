@@ -3,6 +3,8 @@
 // unknown model_type, missing shard.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -118,6 +120,36 @@ TEST_F(MalformedCheckpoint, UnknownModelType) {
 TEST_F(MalformedCheckpoint, MissingShard) {
   fs::remove(dir_ / "model-00002-of-00002.safetensors");
   expect_error(inspect(), {"model-00002-of-00002.safetensors", "cannot open"});
+}
+
+// `inspect --scan`: a clean checkpoint exits 0; one FP8 NaN code and one float NaN written into
+// a shard are reported by tensor (count, first element) and the exit status is 1.
+TEST_F(MalformedCheckpoint, ScanReportsNonFiniteWeightsByTensor) {
+  RunResult clean = run_dseek("inspect --scan -m " + quote(dir_.string()));
+  EXPECT_EQ(clean.status, 0) << clean.err;
+  EXPECT_NE(clean.out.find("every value finite"), std::string::npos) << clean.out;
+  std::string fp8, fl;
+  rewrite_shard([&](std::vector<TensorData>& ts) {
+    for (auto& t : ts) {
+      if (fp8.empty() && t.dtype == DType::F8_E4M3 && t.bytes.size() > 10) {
+        fp8 = t.name;
+        t.bytes[7] = 0xFF;  // e4m3fn NaN
+      } else if (fl.empty() && t.dtype == DType::F32 && t.bytes.size() >= 16) {
+        fl = t.name;
+        const float nan = std::nanf("");
+        std::memcpy(t.bytes.data() + 12, &nan, 4);  // element 3
+      }
+    }
+  });
+  ASSERT_FALSE(fp8.empty());
+  ASSERT_FALSE(fl.empty());
+  RunResult r = run_dseek("inspect --scan -m " + quote(dir_.string()));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find(fp8 + "  F8_E4M3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 non-finite values (first: element 7)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fl + "  F32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(first: element 3)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 tensors with NaN/Inf"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -24,20 +24,24 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-// Runs `dseek ARGS` (ARGS already shell-quoted) with OMP_NUM_THREADS=1.
-inline RunResult run_dseek(const std::string& args) {
+// Runs the shell command `cmd` (stdin /dev/null) and collects its exit status and output.
+inline RunResult run_shell(const std::string& cmd) {
   namespace fs = std::filesystem;
   static int counter = 0;
   fs::path dir = fs::temp_directory_path() / ("dseek_cli_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::string o = (dir / ("out" + std::to_string(counter))).string(), e = (dir / ("err" + std::to_string(counter++))).string();
-  std::string cmd = "OMP_NUM_THREADS=1 '" + dseek_binary() + "' " + args + " >'" + o + "' 2>'" + e + "' </dev/null";
-  int rc = std::system(cmd.c_str());
+  int rc = std::system((cmd + " >'" + o + "' 2>'" + e + "' </dev/null").c_str());
   RunResult r;
   r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   r.out = slurp(o);
   r.err = slurp(e);
   return r;
+}
+
+// Runs `dseek ARGS` (ARGS already shell-quoted) with OMP_NUM_THREADS=1.
+inline RunResult run_dseek(const std::string& args) {
+  return run_shell("OMP_NUM_THREADS=1 '" + dseek_binary() + "' " + args);
 }
 
 inline std::string quote(const std::string& s) {

@@ -76,7 +76,9 @@ TEST(V4Chat, RestoredSessionContinuesLikeTheUninterruptedConversation) {
     ASSERT_EQ(two.status, 0) << two.err;
     EXPECT_EQ(one.out + two.out, whole.out) << n;
     EXPECT_EQ(reused(two.err), reused(whole.err)) << n;
-    if (n == 1) EXPECT_EQ(reused(two.err), "6") << two.err;  // BOS <｜User｜> h i <｜Assistant｜> </think>
+    if (n == 1) {
+      EXPECT_EQ(reused(two.err), "6") << two.err;  // BOS <｜User｜> h i <｜Assistant｜> </think>
+    }
     std::printf("--max-tokens %d: second turn reused %s tokens (uninterrupted: %s)\n", n, reused(two.err).c_str(),
                 reused(whole.err).c_str());
   }

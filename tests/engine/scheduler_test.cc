@@ -1,9 +1,11 @@
 // Continuous batching: requests decoded together give exactly the tokens they give alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "engine/scheduler.h"
@@ -85,6 +87,112 @@ TEST(Scheduler, CancelAndErrors) {
   FinishEvent e = c.done.get_future().get();
   EXPECT_EQ(e.reason, "length");
   EXPECT_LE(60 + e.completion_tokens, 64);
+}
+
+// Fair scheduling: while a long prompt is fed chunk by chunk, a running sequence gets a token
+// every step and a short request submitted behind the long one gets its first token within a
+// couple of steps — not after the long prompt (which would take ~40 steps here).
+TEST(Scheduler, ShortRequestStartsWhileALongPromptPrefills) {
+  auto model = Model::load(repo_dir() + "/models/nano-agent", Numerics::Exact);
+  auto lm = CausalLm::borrow(*model);
+  Scheduler sched(*lm, 4, 0, 0, /*prefill_chunk=*/16);
+  std::mutex mu;
+  std::vector<char> events;  // 'A': a token of the running sequence, 'L' / 'S': first tokens
+  std::promise<void> a_running;
+  bool a_signalled = false;
+  Collected a, l, s;
+  GenRequest ra = make({0, 100, 200}, 400, &a);
+  ra.opt.stop_ids = {};
+  ra.on_token = [&](const TokenEvent&) {
+    std::lock_guard<std::mutex> g(mu);
+    events.push_back('A');
+    if (!a_signalled) a_running.set_value(), a_signalled = true;
+    return events.end() == std::find(events.begin(), events.end(), 'L');  // until the long one starts
+  };
+  sched.submit(std::move(ra));
+  a_running.get_future().wait();
+  std::vector<int32_t> long_prompt(640);
+  for (size_t i = 0; i < long_prompt.size(); ++i) long_prompt[i] = static_cast<int32_t>(1000 + (i * 37) % 5000);
+  auto first = [&](char tag, Collected* c) {
+    return [&mu, &events, tag, c](const TokenEvent& e) {
+      std::lock_guard<std::mutex> g(mu);
+      if (c->ids.empty()) events.push_back(tag);
+      c->ids.push_back(e.id);
+      return true;
+    };
+  };
+  GenRequest rl = make(long_prompt, 1, &l);
+  rl.on_token = first('L', &l);
+  GenRequest rs = make({0, 7, 8, 9}, 1, &s);
+  rs.on_token = first('S', &s);
+  size_t a_before;
+  {
+    std::lock_guard<std::mutex> g(mu);
+    a_before = events.size();
+  }
+  sched.submit(std::move(rl));
+  sched.submit(std::move(rs));
+  l.done.get_future().get();
+  s.done.get_future().get();
+  a.done.get_future().get();
+  std::lock_guard<std::mutex> g(mu);
+  const auto at = [&](char tag) { return std::find(events.begin(), events.end(), tag) - events.begin(); };
+  ASSERT_LT(at('S'), at('L'));
+  // Steps are counted by the running sequence's tokens (one a step).
+  const auto a_tokens = [&](ptrdiff_t from, ptrdiff_t to) { return std::count(events.begin() + from, events.begin() + to, 'A'); };
+  EXPECT_LE(a_tokens(static_cast<ptrdiff_t>(a_before), at('S')), 3) << "the short request waited for the long prompt";
+  // 640 prompt tokens at 16 a step: ~40 steps, and the running sequence decoded in each.
+  EXPECT_GE(a_tokens(static_cast<ptrdiff_t>(a_before), at('L')), 640 / 16 - 2);
+}
+
+// A time budget a step (prefill_step_s): once a step has prefilled, the next steps take as many
+// prompt tokens as fit the budget (here a nanosecond: the minimum, kMinPrefillTokens), so a
+// 512-token chunk is fed in ~32 steps, a running sequence decoding in each; the tokens are the
+// ones the same prompt gives without the budget.
+TEST(Scheduler, PrefillTimeBudgetCutsTheChunk) {
+  auto model = Model::load(repo_dir() + "/models/nano-agent", Numerics::Exact);
+  auto lm = CausalLm::borrow(*model);
+  std::vector<int32_t> long_prompt(512);
+  for (size_t i = 0; i < long_prompt.size(); ++i) long_prompt[i] = static_cast<int32_t>(1000 + (i * 37) % 5000);
+  auto run = [&](double step_s, int64_t* a_tokens_during) {
+    Scheduler sched(*lm, 4, 0, 0, /*prefill_chunk=*/512, step_s);
+    std::mutex mu;
+    int64_t a_count = 0;
+    bool long_started = false;
+    std::promise<void> a_running;
+    Collected a, l;
+    GenRequest ra = make({0, 100, 200}, 2000, &a);
+    ra.opt.stop_ids = {};
+    ra.on_token = [&](const TokenEvent&) {
+      std::lock_guard<std::mutex> g(mu);
+      if (++a_count == 1) a_running.set_value();
+      return !long_started;
+    };
+    sched.submit(std::move(ra));
+    a_running.get_future().wait();
+    int64_t a_before;
+    {
+      std::lock_guard<std::mutex> g(mu);
+      a_before = a_count;
+    }
+    GenRequest rl = make(long_prompt, 4, &l);
+    rl.on_token = [&](const TokenEvent& e) {
+      std::lock_guard<std::mutex> g(mu);
+      if (l.ids.empty()) *a_tokens_during = a_count - a_before, long_started = true;
+      l.ids.push_back(e.id);
+      return true;
+    };
+    sched.submit(std::move(rl));
+    l.done.get_future().get();
+    a.done.get_future().get();
+    return l.ids;
+  };
+  int64_t steps_chunk = 0, steps_budget = 0;
+  const auto plain = run(0, &steps_chunk);
+  const auto budgeted = run(1e-9, &steps_budget);
+  EXPECT_EQ(budgeted, plain);
+  EXPECT_LE(steps_chunk, 2);  // the whole prompt in one step
+  EXPECT_GE(steps_budget, 512 / Scheduler::kMinPrefillTokens - 2);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // argmax agreement 70-87%; its decode differs from its prefill by as much).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -245,14 +246,83 @@ TEST_F(OfficialV4, CachesHoldBf16AndSimulatedValues) {
     kv_nope_fp8_sim(e.data(), static_cast<int64_t>(e.size()) / D, D, nope, pow2);
     EXPECT_EQ(w, ls.win_kv);
     EXPECT_EQ(e, ls.comp);
-    if (!ls.idx_keys.empty()) {  // indexer keys: on the FP4 grid
+    if (!ls.idx_fp4.empty()) {  // indexer keys: FP4 codes, one key an entry, values on the FP4 grid
       ++csa;
-      std::vector<float> k = ls.idx_keys;
-      fp4_act_qdq(k.data(), static_cast<int64_t>(k.size()) / c.index_head_dim, c.index_head_dim);
-      EXPECT_EQ(k, ls.idx_keys);
+      const int64_t Di = c.index_head_dim, n = ls.idx_fp4.size();
+      EXPECT_TRUE(ls.idx_keys.empty());
+      EXPECT_EQ(n * D, static_cast<int64_t>(ls.comp.size()));
+      std::vector<float> k(n * Di);
+      for (int64_t j = 0; j < n; ++j) ls.idx_fp4.decode(j, k.data() + j * Di);
+      std::vector<float> sim = k;
+      fp4_act_qdq(sim.data(), n, Di);
+      EXPECT_EQ(sim, k);
     }
   }
   EXPECT_EQ(csa, 2);
+}
+
+// The indexer keys kept as FP4 codes and scored in integer arithmetic (the default official
+// state) against the fp32 path on the same simulated values (StateV4::fresh(c, false)): the
+// same keys, top-k sets and logits within float rounding, and 68 instead of 512 bytes a key.
+TEST_F(OfficialV4, IntegerIndexerEqualsTheFp32PathOnTheSimulatedValues) {
+  const ConfigV4& c = model_->config();
+  const int64_t V = c.vocab_size, Di = c.index_head_dim, K = c.index_topk;
+  for (const std::string p : {"prompt0", "prompt1"}) {
+    SCOPED_TRACE(p);
+    const std::vector<int32_t> toks = tokens(p);
+    StateV4 si = model_->new_state(), sf = StateV4::fresh(c, false);
+    ASSERT_TRUE(si.fp4_index_keys);
+    TraceV4 ti, tf;
+    const std::vector<float> li = model_->forward(toks, si, true, &ti).logits;
+    const std::vector<float> lf = model_->forward(toks, sf, true, &tf).logits;
+    const Agreement a = compare(li, lf, V);
+    std::printf("[ official ] %s integer vs fp32 indexer: max |d| %.3g\n", p.c_str(), a.max_abs);
+    EXPECT_LE(a.max_abs, 1e-4f);
+    EXPECT_EQ(a.argmax_agree, 1.0);
+    size_t f32_bytes = 0, fp4_bytes = 0;
+    int rows = 0, checked = 0, score_rows_differ = 0;
+    for (int L = 0; L < c.num_hidden_layers; ++L) {
+      if (c.attn_kind(L) != AttnKindV4::kCsa) continue;
+      const LayerStateV4 &a4 = si.layers[L], &a32 = sf.layers[L];
+      // The same simulated key values.
+      ASSERT_EQ(a4.idx_fp4.size() * Di, static_cast<int64_t>(a32.idx_keys.size()));
+      std::vector<float> k(Di);
+      for (int64_t j = 0; j < a4.idx_fp4.size(); ++j) {
+        a4.idx_fp4.decode(j, k.data());
+        ASSERT_TRUE(std::equal(k.begin(), k.end(), a32.idx_keys.begin() + j * Di)) << "layer " << L << " key " << j;
+      }
+      f32_bytes += a32.idx_keys.size() * 4;
+      fp4_bytes += a4.idx_fp4.bytes();
+      // Top-k sets: identical where the fp32 path's k-th choice is not within a bf16 step of the next.
+      for (size_t t = 0; t < toks.size(); ++t) {
+        const std::vector<float>&si_s = ti.index_scores.at(L).at(t), &sf_s = tf.index_scores.at(L).at(t);
+        ASSERT_EQ(si_s.size(), sf_s.size());
+        ++rows;
+        score_rows_differ += si_s != sf_s;
+        for (size_t j = 0; j < si_s.size(); ++j)
+          ASSERT_LE(std::fabs(si_s[j] - sf_s[j]), std::ldexp(std::fabs(sf_s[j]), -7)) << "layer " << L << " token " << t;
+        if (si_s != sf_s && relative_topk_gap(sf_s.data(), static_cast<int64_t>(sf_s.size()), K) < 1e-2f) continue;
+        EXPECT_EQ(ti.topk.at(L).at(t), tf.topk.at(L).at(t)) << "layer " << L << " token " << t;
+        ++checked;
+      }
+    }
+    std::printf("[ official ] %s: %d of %d score rows differ; top-k compared on %d rows\n", p.c_str(), score_rows_differ,
+                rows, checked);
+    EXPECT_GT(checked, rows * 9 / 10);
+    // 4-bit codes + a scale byte per 32 in records of 16 keys: at most 68 / 512 of fp32 (and a partial record).
+    EXPECT_GT(f32_bytes, 0u);
+    EXPECT_LE(fp4_bytes * 512, f32_bytes * 68 + 2 * 16 * 68 * 512);
+    EXPECT_EQ(sf.bytes() - si.bytes(), f32_bytes - fp4_bytes);
+    // Decode: one token a step, the same agreement (120 tokens: 30 entries for a top-16).
+    if (p != "prompt0") continue;
+    StateV4 di = model_->new_state(), df = StateV4::fresh(c, false);
+    float max_d = 0;
+    for (int32_t tok : std::vector<int32_t>(toks.begin(), toks.begin() + 120)) {
+      const std::vector<float> x = model_->forward({tok}, di, false).logits, y = model_->forward({tok}, df, false).logits;
+      for (int64_t v = 0; v < V; ++v) max_d = std::max(max_d, std::fabs(x[v] - y[v]));
+    }
+    EXPECT_LE(max_d, 1e-4f) << "decode";
+  }
 }
 
 TEST_F(OfficialV4, DecodeAndChunkedWithinSanityBoundsOfOfficialPrefill) {

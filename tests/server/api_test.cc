@@ -31,16 +31,7 @@ json stream_of(json body, bool usage = true) {
   return body;
 }
 
-class Api : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new LiveServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static LiveServer* server_;
-};
-LiveServer* Api::server_ = nullptr;
+class Api : public SharedServerTest {};
 
 TEST_F(Api, ModelsAndHealth) {
   auto c = server_->client();
@@ -190,19 +181,43 @@ TEST_F(Api, ToolChoice) {
   EXPECT_TRUE(json::accept(forced["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"].get<std::string>()));
   EXPECT_EQ(forced["usage"]["prompt_tokens"], free["usage"]["prompt_tokens"].get<int>() + 19);  // + the forced opener
   json req = calculator_request();
+  json named;
   for (const char* name : {"bash", "read_file", "write_file"}) {
     req["tool_choice"] = {{"type", "function"}, {"function", {{"name", name}}}};
-    json named = post(c, "/v1/chat/completions", req);
+    named = post(c, "/v1/chat/completions", req);
     ASSERT_EQ(named["choices"][0]["message"]["tool_calls"].size(), 1u) << named.dump();
     EXPECT_EQ(named["choices"][0]["message"]["tool_calls"][0]["function"]["name"], name);
     EXPECT_EQ(named["choices"][0]["finish_reason"], "tool_calls");
   }
-  // Streamed, the forced call arrives as deltas like any other.
+  // Streamed, the forced call arrives as deltas like any other: the first tool_calls delta
+  // names it (index, id, type, name, arguments ""), then the arguments follow in pieces
+  // (index and function.arguments only) that add up to the non-streamed arguments.
   req["stream"] = true;
-  StreamResult s = assemble_chat_stream(post_raw(c, "/v1/chat/completions", req));
+  const std::string body = post_raw(c, "/v1/chat/completions", req);
+  StreamResult s = assemble_chat_stream(body);
   ASSERT_EQ(s.message["tool_calls"].size(), 1u);
   EXPECT_EQ(s.message["tool_calls"][0]["name"], "write_file");
   EXPECT_EQ(s.finish_reason, "tool_calls");
+  std::vector<json> calls;
+  for (const auto& p : sse_payloads(body)) {
+    if (p == "[DONE]") continue;
+    json chunk = json::parse(p);
+    if (!chunk["choices"].empty() && chunk["choices"][0]["delta"].contains("tool_calls"))
+      calls.push_back(chunk["choices"][0]["delta"]["tool_calls"][0]);
+  }
+  const std::string want = named["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"];
+  ASSERT_GT(calls.size(), 4u) << want;
+  EXPECT_EQ(calls[0]["index"], 0);
+  EXPECT_EQ(calls[0]["id"].get<std::string>().rfind("call_", 0), 0u);
+  EXPECT_EQ(calls[0]["type"], "function");
+  EXPECT_EQ(calls[0]["function"], json({{"name", "write_file"}, {"arguments", ""}}));
+  std::string args;
+  for (size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].size(), 2u) << calls[i].dump();
+    EXPECT_EQ(calls[i]["index"], 0);
+    args += calls[i]["function"]["arguments"].get<std::string>();
+  }
+  EXPECT_EQ(args, want);
 }
 
 TEST_F(Api, ResponseFormatIsRendered) {

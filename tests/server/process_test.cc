@@ -1,10 +1,13 @@
 // `dseek serve` as a process: the port line, a clean exit on SIGINT, a clear error for a
-// bad checkpoint, and the official openai npm client driving it (tests/server/js).
+// bad checkpoint or a port in use (--reuse-port to share one), and the official openai npm
+// client driving it (tests/server/js).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
+#include "node_client.h"
 #include "test_util.h"
 
 namespace dseek::server::test {
@@ -47,32 +50,63 @@ TEST(ServeCommand, BadCheckpointFailsWithAMessage) {
   fs::remove(out);
 }
 
-TEST(NodeClient, OfficialOpenAiPackage) {
-  const fs::path js = fs::path(dseek::test::repo_dir()) / "tests" / "server" / "js";
-  // DSEEK_REQUIRE_NODE_CLIENT=1 (CI): a missing client is a failure, not a skip.
-  const char* req = std::getenv("DSEEK_REQUIRE_NODE_CLIENT");
-  const bool required = req && std::string(req) == "1";
-  if (!fs::exists(js / "node_modules" / "openai")) {
-    const std::string why = "tests/server/js/node_modules is missing: run tests/server/js/install.sh to test with the openai npm client";
-    if (required) FAIL() << why;
-    GTEST_SKIP() << why;
-  }
-  if (std::system("node --version >/dev/null 2>&1") != 0) {
-    if (required) FAIL() << "node is not installed";
-    GTEST_SKIP() << "node is not installed";
-  }
-  ServeProcess srv({"--api-key", "sk-node-test", "--parallel", "2"});
-  const std::string log = (fs::temp_directory_path() / ("dseek_node_" + std::to_string(getpid()))).string();
-  const std::string cmd = "DSEEK_API_KEY=sk-node-test node '" + (js / "client_test.mjs").string() + "' http://127.0.0.1:" +
-                          std::to_string(srv.port()) + "/v1 >'" + log + "' 2>&1";
+// Runs `dseek serve ARGS` to completion; returns its exit code and stderr.
+std::pair<int, std::string> serve_exit(const std::string& args) {
+  const std::string out = (fs::temp_directory_path() / ("dseek_serve_exit_" + std::to_string(getpid()))).string();
+  const std::string cmd = "OMP_NUM_THREADS=1 '" + dseek::test::dseek_binary() + "' serve " + args + " 2>'" + out + "' </dev/null";
   int rc = std::system(cmd.c_str());
-  std::ifstream in(log);
+  std::ifstream in(out);
   std::stringstream ss;
   ss << in.rdbuf();
-  fs::remove(log);
-  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << ss.str();
-  EXPECT_NE(ss.str().find("all 5 checks passed"), std::string::npos) << ss.str();
-  EXPECT_EQ(srv.stop(SIGTERM), 0);
+  fs::remove(out);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
+}
+
+// cpp-httplib's default SO_REUSEPORT let a second server bind a busy port and silently take
+// part of its connections: dseek's port is exclusive.
+TEST(ServeCommand, PortInUseFailsWithAMessage) {
+  ServeProcess first({});
+  const std::string port = std::to_string(first.port());
+  auto [rc, err] = serve_exit("--port " + port);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("cannot listen on 127.0.0.1:" + port + ": the port is already in use"), std::string::npos) << err;
+  EXPECT_NE(err.find("--reuse-port"), std::string::npos) << err;
+  EXPECT_EQ(err.find("listening on"), std::string::npos) << err;
+  // The first server is untouched and serves every connection.
+  for (int i = 0; i < 8; ++i) {
+    httplib::Client c("127.0.0.1", first.port());
+    auto r = c.Get("/health");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(first.stop(SIGTERM), 0);
+  // A server started with --reuse-port does not get in either.
+  ServeProcess exclusive({});
+  auto [rc2, err2] = serve_exit("--reuse-port --port " + std::to_string(exclusive.port()));
+  EXPECT_EQ(rc2, 1) << err2;
+  EXPECT_NE(err2.find("already in use"), std::string::npos) << err2;
+}
+
+TEST(ServeCommand, ReusePortSharesOnPurpose) {
+  ServeProcess first({"--reuse-port"});
+  ServeProcess second({"--reuse-port", "--port", std::to_string(first.port())});
+  EXPECT_EQ(second.port(), first.port());
+  httplib::Client c("127.0.0.1", first.port());
+  auto r = c.Get("/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(second.stop(SIGTERM), 0);
+  EXPECT_EQ(first.stop(SIGTERM), 0);
+}
+
+TEST(NodeClient, OfficialOpenAiPackage) {
+  if (const std::string why = node_client_missing("openai"); !why.empty()) {
+    if (node_client_required()) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  const NodeRun r = run_node_client("client_test.mjs", "sk-node-test", "/v1");
+  EXPECT_TRUE(r.ok) << r.out;
+  EXPECT_NE(r.out.find("all 5 checks passed"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // vector, the completion text split at every byte, byte by byte, in random multi-byte
 // chunks and token by token (the vector's text_ids through the tokenizer's streaming
 // decoder), written as chat.completion.chunk events and put together the way an OpenAI
-// client does, gives the message and finish_reason of the non-streamed response.
+// client does, gives the message and finish_reason of the non-streamed response. For V3.2's
+// vectors (chat/parse.jsonl) and, through ChatCodec::v3() / v31(), the V3-0324 and V3.1
+// vectors (chat-v3/parse.jsonl, chat-v3.1/parse.jsonl).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -22,9 +24,9 @@ const Tokenizer& tokenizer() {
   return t;
 }
 
-std::vector<json> parse_vectors() {
+std::vector<json> parse_vectors(const std::string& dir = "chat") {
   std::vector<json> out;
-  std::ifstream in(dseek::test::data_path("vectors/chat/parse.jsonl"));
+  std::ifstream in(dseek::test::data_path("vectors/" + dir + "/parse.jsonl"));
   std::string line;
   while (std::getline(in, line))
     if (!line.empty()) out.push_back(json::parse(line));
@@ -34,8 +36,8 @@ std::vector<json> parse_vectors() {
 const ResponseMeta kMeta{"chatcmpl-test", "nano-agent", 0, true};
 
 // The non-streamed response for a completion text (what the server sends with stream off).
-json whole_response(const std::string& text, bool thinking) {
-  ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1);
+json whole_response(const std::string& text, bool thinking, const ChatCodec& codec = ChatCodec::v32()) {
+  ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1, codec);
   chat::AssistantMessage m;
   apply_deltas(m, turn.push_text(text));
   apply_deltas(m, turn.finish());
@@ -44,9 +46,11 @@ json whole_response(const std::string& text, bool thinking) {
   return chat_completion_json(meta, m, turn.finish_reason("stop"), Usage{}, nullptr);
 }
 
-// The SSE body the server writes when the text arrives in `chunks`.
-std::string sse_body(const std::vector<std::string_view>& chunks, bool thinking) {
-  ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1);
+// The SSE body the server writes when the text arrives in `chunks`; `incremental`: tool calls
+// released as they are written (the server's streamed responses).
+std::string sse_body(const std::vector<std::string_view>& chunks, bool thinking, const ChatCodec& codec,
+                     bool incremental) {
+  ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1, codec, incremental);
   ResponseMeta meta = kMeta;
   meta.thinking = thinking;
   ChatStreamWriter w(meta, true);
@@ -67,31 +71,36 @@ std::vector<std::string_view> split(const std::string& text, const std::vector<s
   return out;
 }
 
-void expect_same(const std::string& body, const json& whole, const std::string& what) {
+// `exact` false (incremental streaming of a text whose block the server rejects): the calls
+// released before the judgment stay in the stream; content, reasoning and finish_reason are
+// still the non-streamed response's.
+void expect_same(const std::string& body, const json& whole, const std::string& what, bool exact = true) {
   StreamResult r = assemble_chat_stream(body);
   ASSERT_TRUE(r.done) << what;
-  ASSERT_EQ(r.message, normalized_message(whole["choices"][0]["message"])) << what;
+  json want = normalized_message(whole["choices"][0]["message"]);
+  if (!exact) {
+    ASSERT_TRUE(want["tool_calls"].empty()) << what;
+    r.message["tool_calls"] = json::array();
+  }
+  ASSERT_EQ(r.message, want) << what;
   ASSERT_EQ(r.finish_reason, whole["choices"][0]["finish_reason"]) << what;
 }
 
-class StreamProperty : public ::testing::TestWithParam<json> {};
-
-TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
-  const json& c = GetParam();
-  const std::string text = c["input"]["text"];
-  const bool thinking = c["input"]["thinking_mode"] == "thinking";
-  const json whole = whole_response(text, thinking);
+// The property for one completion in one chat format; `ids` its tokens under the built-in
+// model's tokenizer.
+void check_stream_property(const std::string& text, bool thinking, const std::vector<int32_t>& ids, const ChatCodec& codec) {
+  const json whole = whole_response(text, thinking, codec);
   const json& msg = whole["choices"][0]["message"];
 
   bool accepted = true;
   try {
-    chat::parse_completion(text, thinking);
+    codec.parse(text, thinking);
   } catch (const Error&) {
     accepted = false;
   }
   if (accepted) {
-    // Accepted text: exactly the V3.2 parse (ids aside); no DSML in content.
-    chat::AssistantMessage want = chat::parse_completion(text, thinking);
+    // Accepted text: exactly the format's parse (ids aside); no tool block in content.
+    chat::AssistantMessage want = codec.parse(text, thinking);
     EXPECT_EQ(msg["content"].is_null() ? std::string() : msg["content"].get<std::string>(), want.content);
     if (thinking) {
       EXPECT_EQ(msg["reasoning_content"], want.reasoning_content);
@@ -110,8 +119,8 @@ TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
     // content (and the block is not).
     EXPECT_EQ(whole["choices"][0]["finish_reason"], "tool_calls");
     const std::string content = msg["content"].is_null() ? std::string() : msg["content"].get<std::string>();
-    EXPECT_EQ(content.find("｜DSML｜"), std::string::npos) << content;
-    const std::string close(chat::lit::kCallsClose);
+    EXPECT_EQ(content.find(codec.name == "v3.2" ? "｜DSML｜" : codec.opener), std::string::npos) << content;
+    const std::string close(codec.calls_close);
     std::string after = text.substr(text.rfind(close) + close.size());
     if (auto at = after.find(chat::lit::kEos); at != std::string::npos) after.erase(at, chat::lit::kEos.size());
     EXPECT_EQ(content.substr(content.size() - std::min(content.size(), after.size())), after);
@@ -122,26 +131,40 @@ TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
     std::string got = msg.value("reasoning_content", std::string()) + msg["content"].get<std::string>();
     std::string want = text;
     for (std::string_view marker : {chat::lit::kEos, chat::lit::kThinkClose})
-      if (auto at = want.find(marker); at != std::string::npos) want.erase(at, marker.size());
+      if (auto at = want.find(marker); at != std::string::npos && (thinking || marker != chat::lit::kThinkClose || codec.name == "v3.2"))
+        want.erase(at, marker.size());
     EXPECT_EQ(got.size(), want.size()) << "reasoning+content: " << got;
   }
 
-  for (size_t cut = 0; cut <= text.size(); ++cut) expect_same(sse_body(split(text, {cut}), thinking), whole, "cut " + std::to_string(cut));
-  std::vector<size_t> bytes;
-  for (size_t i = 1; i < text.size(); ++i) bytes.push_back(i);
-  expect_same(sse_body(split(text, bytes), thinking), whole, "byte by byte");
-  std::mt19937 rng(20240611);
-  for (int trial = 0; trial < 100; ++trial) {
-    std::vector<size_t> cuts;
-    for (size_t at = 1 + rng() % 40; at < text.size(); at += 1 + rng() % 40) cuts.push_back(at);
-    expect_same(sse_body(split(text, cuts), thinking), whole, "random chunks, trial " + std::to_string(trial));
+  // Incremental tool calls (V3.2, V4): the same response when the server accepts the block
+  // (the argument pieces add up to the whole arguments); otherwise the same text.
+  const bool exact = accepted || msg.contains("tool_calls");
+  for (bool incremental : {false, true}) {
+    if (incremental && !codec.incremental_calls()) continue;
+    const std::string mode = incremental ? "incremental, " : "";
+    const bool ex = exact || !incremental;
+    for (size_t cut = 0; cut <= text.size(); ++cut)
+      expect_same(sse_body(split(text, {cut}), thinking, codec, incremental), whole, mode + "cut " + std::to_string(cut), ex);
+    std::vector<size_t> bytes;
+    for (size_t i = 1; i < text.size(); ++i) bytes.push_back(i);
+    expect_same(sse_body(split(text, bytes), thinking, codec, incremental), whole, mode + "byte by byte", ex);
+    std::mt19937 rng(20240611);
+    for (int trial = 0; trial < (incremental ? 30 : 100); ++trial) {
+      std::vector<size_t> cuts;
+      for (size_t at = 1 + rng() % 40; at < text.size(); at += 1 + rng() % 40) cuts.push_back(at);
+      expect_same(sse_body(split(text, cuts), thinking, codec, incremental), whole,
+                  mode + "random chunks, trial " + std::to_string(trial), ex);
+    }
   }
 
   // Token by token, as the server gets them from the scheduler; several tokens a batch.
-  const auto ids = c["input"]["text_ids"].get<std::vector<int32_t>>();
   ASSERT_EQ(tokenizer().decode(ids), text);
-  for (size_t per : {size_t(1), size_t(3), size_t(7)}) {
-    ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1);
+  for (size_t per : {size_t(1), size_t(3), size_t(7), size_t(0)}) {
+    // per 0: one token a batch, incremental tool calls.
+    const bool incremental = per == 0;
+    if (incremental && !codec.incremental_calls()) continue;
+    if (per == 0) per = 1;
+    ChatTurn turn(tokenizer(), thinking, "call_t_", {}, "", -1, codec, incremental);
     ResponseMeta meta = kMeta;
     meta.thinking = thinking;
     ChatStreamWriter w(meta, false);
@@ -158,8 +181,17 @@ TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
     batch.insert(batch.end(), rest.begin(), rest.end());
     body += w.deltas(batch, json::array());
     body += w.finish(turn.finish_reason("stop"), Usage{});
-    expect_same(body, whole, "tokens, " + std::to_string(per) + " per batch");
+    expect_same(body, whole, std::string(incremental ? "incremental, " : "") + "tokens, " + std::to_string(per) + " per batch",
+                exact || !incremental);
   }
+}
+
+class StreamProperty : public ::testing::TestWithParam<json> {};
+
+TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
+  const json& c = GetParam();
+  check_stream_property(c["input"]["text"], c["input"]["thinking_mode"] == "thinking",
+                        c["input"]["text_ids"].get<std::vector<int32_t>>(), ChatCodec::v32());
 }
 
 INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamProperty, ::testing::ValuesIn(parse_vectors()),
@@ -171,6 +203,71 @@ INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamProperty, ::testing::ValuesIn(parse
                          });
 
 TEST(StreamProperty, AllVectorsLoaded) { EXPECT_EQ(parse_vectors().size(), 36u); }
+
+// V3 / V3-0324 and V3.1: each vector through its format's codec. The ids are the V3.1
+// tokenizer's (the built-in model's), which V3's vectors give where the two tokenizers differ.
+class StreamPropertyV3 : public ::testing::TestWithParam<json> {};
+
+TEST_P(StreamPropertyV3, EverySplitGivesTheNonStreamedResponse) {
+  const json& c = GetParam();
+  const json& in = c["input"];
+  const ChatCodec& codec = c["format"] == "v3" ? ChatCodec::v3() : ChatCodec::v31();
+  const json& ids = in.contains("text_ids_v31_tokenizer") ? in["text_ids_v31_tokenizer"] : in["text_ids"];
+  check_stream_property(in["text"], in["thinking_mode"] == "thinking", ids.get<std::vector<int32_t>>(), codec);
+}
+
+std::vector<json> v3_parse_vectors() {
+  std::vector<json> out;
+  for (auto [dir, format] : {std::pair{"chat-v3", "v3"}, std::pair{"chat-v3.1", "v3.1"}})
+    for (json v : parse_vectors(dir)) {
+      v["format"] = format;
+      v["case_id"] = std::string(format) + "-" + v["case_id"].get<std::string>();
+      out.push_back(std::move(v));
+    }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamPropertyV3, ::testing::ValuesIn(v3_parse_vectors()),
+                         [](const ::testing::TestParamInfo<json>& info) {
+                           std::string s = info.param["case_id"];
+                           for (char& ch : s)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return s;
+                         });
+
+TEST(StreamPropertyV3, AllVectorsLoaded) { EXPECT_EQ(v3_parse_vectors().size(), 88u); }
+
+// A V3-format call the model writes is reported as a tool call (with the server's id and
+// finish_reason), streamed or not; a broken one comes back whole as content.
+TEST(MessageStream, V3CallsBecomeToolCalls) {
+  const std::string call =
+      "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>calculator\n```json\n{\"expression\": \"12*34\"}\n```"
+      "<｜tool▁call▁end｜><｜tool▁calls▁end｜>";
+  json r = whole_response("Computing." + call + std::string(chat::lit::kEos), false, ChatCodec::v3());
+  EXPECT_EQ(r["choices"][0]["message"]["content"], "Computing.");
+  ASSERT_EQ(r["choices"][0]["message"]["tool_calls"].size(), 1u);
+  EXPECT_EQ(r["choices"][0]["message"]["tool_calls"][0]["id"], "call_t_0");
+  EXPECT_EQ(r["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "calculator");
+  EXPECT_EQ(r["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], "{\"expression\": \"12*34\"}");
+  EXPECT_EQ(r["choices"][0]["finish_reason"], "tool_calls");
+  // The same call in V3.2's or V3.1's format is not a call: verbatim content.
+  for (const ChatCodec* c : {&ChatCodec::v32(), &ChatCodec::v31()}) {
+    json other = whole_response("Computing." + call + std::string(chat::lit::kEos), false, *c);
+    EXPECT_FALSE(other["choices"][0]["message"].contains("tool_calls")) << c->name;
+    EXPECT_EQ(other["choices"][0]["message"]["content"], "Computing." + call) << c->name;
+  }
+  // V3.1: reasoning, then a call.
+  json t = whole_response("Need it.</think><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>calculator<｜tool▁sep｜>{\"expression\": \"1\"}"
+                          "<｜tool▁call▁end｜><｜tool▁calls▁end｜>" + std::string(chat::lit::kEos), true, ChatCodec::v31());
+  EXPECT_EQ(t["choices"][0]["message"]["reasoning_content"], "Need it.");
+  ASSERT_EQ(t["choices"][0]["message"]["tool_calls"].size(), 1u);
+  EXPECT_EQ(t["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], "{\"expression\": \"1\"}");
+  // A truncated V3 block is content, whole, and finish_reason is not tool_calls.
+  const std::string cut = call.substr(0, call.find("34"));
+  json b = whole_response(cut, false, ChatCodec::v3());
+  EXPECT_EQ(b["choices"][0]["message"]["content"], cut);
+  EXPECT_FALSE(b["choices"][0]["message"].contains("tool_calls"));
+}
 
 // A tool block the format rejects comes back whole, verbatim, as content; a call that was
 // complete before the block broke is not reported.

@@ -2,14 +2,17 @@
 // `dseek serve` child process, and a small SSE client that assembles a stream the way
 // OpenAI clients do.
 #pragma once
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -62,8 +65,16 @@ class LiveServer {
   std::thread thread_;
 };
 
-// `dseek serve --port 0 ARGS...` as a child process; reads the port from its stderr line
-// "listening on http://HOST:PORT". SIGTERM on destruction.
+// A test suite whose tests share one default LiveServer, started once for the suite.
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = std::make_unique<LiveServer>(); }
+  static void TearDownTestSuite() { server_.reset(); }
+  static inline std::unique_ptr<LiveServer> server_;
+};
+
+// `dseek serve --port 0 ARGS...` (ARGS may give --port instead) as a child process; reads the
+// port from its stderr line "listening on http://HOST:PORT". SIGKILL on destruction.
 class ServeProcess {
  public:
   explicit ServeProcess(const std::vector<std::string>& args) {
@@ -78,7 +89,8 @@ class ServeProcess {
       dup2(devnull, 0);
       dup2(devnull, 1);
       setenv("OMP_NUM_THREADS", "1", 1);
-      std::vector<std::string> all = {dseek::test::dseek_binary(), "serve", "--port", "0"};
+      std::vector<std::string> all = {dseek::test::dseek_binary(), "serve"};
+      if (std::find(args.begin(), args.end(), "--port") == args.end()) all.insert(all.end(), {"--port", "0"});
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (auto& s : all) argv.push_back(s.data());

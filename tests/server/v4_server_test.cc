@@ -1,12 +1,14 @@
 // `dseek serve` on a DeepSeek-V4 checkpoint (tiny-v4 with the test tokenizer): chat requests are
 // rendered with V4's encoder (tool block "<｜DSML｜tool_calls>", tool_choice steering in V4's
 // syntax), completions parsed and streamed with V4's block, streaming == non-streaming,
-// /v1/completions on a raw prompt, and --kv-budget refused clearly.
+// /v1/completions on a raw prompt, and --kv-budget (the sequences' state bytes).
 #include <gtest/gtest.h>
 
 #include "chat/literals.h"
 #include "chat/v4/v4.h"
+#include "engine/causal_lm.h"
 #include "engine/model_tokenizer.h"
+#include "engine/state_budget.h"
 #include "server/chat_codec.h"
 #include "server/chat_request.h"
 #include "server/errors.h"
@@ -160,6 +162,15 @@ TEST(V4Serve, ForcedToolChoiceOverHttpIsAV4Block) {
   ASSERT_TRUE(s);
   StreamResult r = assemble_chat_stream(s->body);
   json want = normalized_message(m);
+  // Streamed, a forced call goes out once its first parameter tag follows the header
+  // (incremental arguments); when the block is then cut, it stays in the stream and the
+  // content is the non-streamed one.
+  if (want["tool_calls"].empty() && !r.message["tool_calls"].empty()) {
+    ASSERT_EQ(r.message["tool_calls"].size(), 1u) << r.message.dump();
+    EXPECT_EQ(r.message["tool_calls"][0]["name"], "calculator");
+    EXPECT_EQ(r.message["tool_calls"][0]["arguments"].get<std::string>().substr(0, 1), "{");
+    r.message["tool_calls"] = json::array();
+  }
   for (auto* x : {&want, &r.message})
     for (auto& tc : (*x)["tool_calls"]) tc.erase("id");
   EXPECT_EQ(r.message, want);
@@ -210,10 +221,14 @@ TEST(V4Serve, MessageStreamParsesV4BlocksOnEverySplit) {
   EXPECT_EQ(t.content, partial);
 }
 
-TEST(V4Serve, KvBudgetIsRefusedClearly) {
+// --kv-budget on V4: a budget below one sequence's state is refused at start, naming it; a
+// served budget caps a request's max_tokens at what one sequence can hold (its state's bytes)
+// and refuses a prompt that does not fit.
+TEST(V4Serve, KvBudgetCapsRequestsAndRefusesPromptsThatCannotFit) {
   TINY_V4_OR_SKIP(d);
+  auto probe = CausalLm::load(d.path(), Numerics::Exact)->new_budget(0);
   ServerOptions o = v4_options(d.path());
-  o.kv_budget_bytes = 64 << 20;
+  o.kv_budget_bytes = probe->bytes_at(1) - 1;
   try {
     Server s(o);
     FAIL() << "no error";
@@ -221,6 +236,29 @@ TEST(V4Serve, KvBudgetIsRefusedClearly) {
     EXPECT_NE(std::string(e.what()).find("--kv-budget"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("deepseek_v4"), std::string::npos) << e.what();
   }
+  ASSERT_LT(probe->bytes_at(15), probe->bytes_at(16));  // a ratio-4 entry at 16 tokens
+  o.kv_budget_bytes = probe->bytes_at(15);
+  LiveServer srv(o);
+  auto cli = srv.client();
+  json body = {{"prompt", json::array({0, 300, 301, 302, 303, 304, 305, 306, 307, 308})},
+               {"max_tokens", 12},
+               {"temperature", 0},
+               {"ignore_eos", true}};
+  auto a = cli.Post("/v1/completions", body.dump(), "application/json");
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->status, 200) << a->body;
+  const json r = json::parse(a->body);
+  EXPECT_EQ(r["usage"]["prompt_tokens"], 10);
+  EXPECT_EQ(r["usage"]["completion_tokens"], 5);  // 15 tokens in all
+  EXPECT_EQ(r["choices"][0]["finish_reason"], "length");
+  body["prompt"] = json::array();
+  for (int i = 0; i < 15; ++i) body["prompt"].push_back(300 + i);
+  auto b = cli.Post("/v1/completions", body.dump(), "application/json");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->status, 400) << b->body;
+  const json e = json::parse(b->body);
+  EXPECT_EQ(e["error"]["code"], "context_length_exceeded") << b->body;
+  EXPECT_NE(e["error"]["message"].get<std::string>().find("holds 15 tokens"), std::string::npos) << b->body;
 }
 
 }  // namespace

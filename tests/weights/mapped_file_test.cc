@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstring>
 
 #include "gguf_test_util.h"
@@ -58,4 +61,22 @@ TEST(MappedFile, ReadersKeepTheirOwnMessages) {
 }
 
 }  // namespace
+// A mapped checkpoint truncated on disk: the next read of a vanished page raises SIGBUS; the
+// process dies of it with a line naming the file and the byte, not a bare "Bus error".
+TEST(MappedFileDeathTest, TruncatedWhileMappedNamesTheFile) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TempDir t;
+  const std::string path = t.path("model-00001-of-00002.safetensors");
+  write_bytes(path, std::vector<uint8_t>(3 * 4096, 7));
+  MappedFile m(path);
+  ASSERT_EQ(m.data()[8192], 7);
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);
+  volatile const uint8_t* p = m.data();
+  EXPECT_EXIT((void)p[8192 + 5], ::testing::KilledBySignal(SIGBUS),
+              "dseek: .*model-00001-of-00002.safetensors changed on disk while mapped \\(truncated or rewritten: byte 8197 "
+              "of 12288 could not be read\\)");
+  // Another SIGBUS-free read of the surviving page still works in this process.
+  EXPECT_EQ(p[5], 7);
+}
+
 }  // namespace dseek::test

@@ -76,6 +76,42 @@ TEST(Safetensors, RejectsBadFiles) {
   fs::remove(p);
 }
 
+// Found by fuzz/safetensors: a shape whose element count overflows int64 (UB in numel()), and
+// one whose byte count wraps to 0 (2^62 F32 elements accepted for 0 bytes of data).
+TEST(Safetensors, RejectsShapesThatOverflow) {
+  const std::string p = tmp("overflow.safetensors");
+  for (const std::string shape : {"[4294967296, 4294967296]", "[4611686018427387904]", "[4294967296, 4294967296, 0]"}) {
+    const std::string h = R"({"x":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,0]}})";
+    const uint64_t n = h.size();
+    std::ofstream o(p, std::ios::binary | std::ios::trunc);
+    o.write(reinterpret_cast<const char*>(&n), 8);
+    o << h;
+    o.close();
+    try {
+      SafetensorsFile::open(p);
+      ADD_FAILURE() << shape << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is too large"), std::string::npos) << e.what();
+    }
+  }
+  fs::remove(p);
+}
+
+// Found by fuzz/safetensors_index: an empty weight_map read shard 0 of no shards.
+TEST(Checkpoint, IndexWithEmptyWeightMapIsAnError) {
+  const fs::path dir = tmp("empty_index");
+  fs::create_directories(dir);
+  write_safetensors((dir / "a.safetensors").string(), {{"x", DType::F32, {2}, std::vector<uint8_t>(8, 0)}});
+  std::ofstream(dir / "model.safetensors.index.json") << R"({"weight_map": {}})";
+  try {
+    Checkpoint::open_tensors(dir.string());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'weight_map' names no tensor"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Checkpoint, ShardedFixtureHasEveryIndexedTensor) {
   auto ck = Checkpoint::open(data_path("fixtures/tiny-moe-dsa"));
   EXPECT_EQ(ck->files().size(), 2u);
@@ -112,6 +148,31 @@ TEST(Config, RealConfigAndErrors) {
     "qk_rope_head_dim":16,"v_head_dim":16})";
   ModelConfig d = ModelConfig::from_json_text(v3, "v3");
   EXPECT_FALSE(d.has_indexer);
+}
+
+// Found by fuzz/config: a YaRN original_max_position_embeddings beyond int was converted to
+// int (UB), and an integer beyond int wrapped (vocab_size 2^32 + 512 was read as 512).
+TEST(Config, OutOfRangeNumbersAreErrors) {
+  const std::string v3 = R"({"model_type":"deepseek_v3","vocab_size":512,"hidden_size":64,"intermediate_size":128,
+    "num_hidden_layers":2,"num_attention_heads":2,"q_lora_rank":32,"kv_lora_rank":32,"qk_nope_head_dim":16,
+    "qk_rope_head_dim":16,"v_head_dim":16)";
+  auto error_of = [](const std::string& text) -> std::string {
+    try {
+      ModelConfig::from_json_text(text, "cfg.json");
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  for (const char* v : {"1e300", "-5", "0.5"}) {
+    const std::string e = error_of(v3 + R"(,"rope_scaling":{"type":"yarn","factor":4,"original_max_position_embeddings":)" + v + "}}");
+    EXPECT_NE(e.find("rope_scaling.original_max_position_embeddings"), std::string::npos) << v << ": " << e;
+  }
+  EXPECT_EQ(ModelConfig::from_json_text(v3 + R"(,"rope_scaling":{"type":"yarn","factor":4,"original_max_position_embeddings":4096}})", "x")
+                .rope_original_max_position, 4096);
+  const std::string wrapped = R"({"model_type":"deepseek_v3","vocab_size":4294967808,)" + v3.substr(v3.find("\"hidden_size\"")) + "}";
+  EXPECT_NE(error_of(wrapped).find("'vocab_size' is out of range"), std::string::npos) << error_of(wrapped);
+  EXPECT_NE(error_of(v3 + R"(,"eos_token_id":-4294967295})").find("'eos_token_id' is out of range"), std::string::npos);
 }
 
 }  // namespace

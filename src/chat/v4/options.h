@@ -17,6 +17,9 @@ struct EncodeOptions {
   bool drop_thinking = true;                              // drop reasoning (and developer turns) before the last user turn
   bool add_bos = true;                                    // add_default_bos_token
   Json context = nullptr;                                 // null or an array of earlier messages
+  // Not the reference's: false leaves out what follows the last message (the assistant's
+  // opening, a task token), as Hugging Face's add_generation_prompt=false.
+  bool add_generation_prompt = true;
 };
 
 // thinking_mode: "thinking" -> true, "chat" -> false. Throws dseek::Error

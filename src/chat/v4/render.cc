@@ -135,10 +135,13 @@ std::string render_message(size_t index, const std::vector<Turn>& turns, const E
                 " (expected system, developer, user, assistant, tool or latest_reminder)");
   }
 
-  // What follows: nothing before a message other than assistant or latest_reminder.
+  // What follows: nothing before a message other than assistant or latest_reminder, nor after
+  // the last one without a generation prompt.
   if (index + 1 < turns.size()) {
     const std::string& next = role_of(turns[index + 1].msg);
     if (next != "assistant" && next != "latest_reminder") return prompt;
+  } else if (!opt.add_generation_prompt) {
+    return prompt;
   }
   if (has_task(msg)) {
     const Json& task = msg.at("task");

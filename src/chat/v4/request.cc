@@ -7,9 +7,11 @@
 
 namespace dseek::chat::v4 {
 
-std::string render_request(const Json& request, bool thinking) {
+std::string render_request(const Json& request, bool thinking, bool add_generation_prompt) {
   Json messages = chat::request_messages(request);
-  return encode_messages(messages, options_from_fields(request, thinking));
+  EncodeOptions opt = options_from_fields(request, thinking);
+  opt.add_generation_prompt = add_generation_prompt;
+  return encode_messages(messages, opt);
 }
 
 }  // namespace dseek::chat::v4

@@ -12,7 +12,8 @@ namespace dseek::chat::v4 {
 // "thinking_mode", "reasoning_effort", "drop_thinking", "add_default_bos_token" and
 // "context" (options_from_fields; `thinking` is the mode when the body names none). Other
 // fields (model, temperature, ...) are ignored. Errors as request_messages,
-// options_from_fields and encode_messages.
-std::string render_request(const Json& request, bool thinking);
+// options_from_fields and encode_messages. `add_generation_prompt` false: nothing after the
+// last message (EncodeOptions::add_generation_prompt).
+std::string render_request(const Json& request, bool thinking, bool add_generation_prompt = true);
 
 }  // namespace dseek::chat::v4

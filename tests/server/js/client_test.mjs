@@ -18,6 +18,7 @@ const calculator = () => [
 // Concatenates a chat stream the way an application does.
 async function collect(stream) {
   const msg = { content: '', reasoning_content: '', tool_calls: [] };
+  const argPieces = [];  // a call's deltas that carried arguments text
   let finish = null, usage = null, chunks = 0;
   for await (const chunk of stream) {
     chunks++;
@@ -30,12 +31,15 @@ async function collect(stream) {
         const call = (msg.tool_calls[tc.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
         if (tc.id) call.id = tc.id;
         if (tc.function?.name) call.function.name += tc.function.name;
-        if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+        if (tc.function?.arguments) {
+          call.function.arguments += tc.function.arguments;
+          argPieces[tc.index] = (argPieces[tc.index] ?? 0) + 1;
+        }
       }
       if (choice.finish_reason) finish = choice.finish_reason;
     }
   }
-  return { msg, finish, usage, chunks };
+  return { msg, finish, usage, chunks, argPieces };
 }
 
 const checks = [];
@@ -83,6 +87,8 @@ check('tool round trip in thinking mode', async () => {
   assert.equal(s1.msg.reasoning_content, m1.reasoning_content);
   assert.equal(s1.msg.content, m1.content ?? '');
   assert.deepEqual(s1.msg.tool_calls.map((c) => c.function), m1.tool_calls.map((c) => c.function));
+  // The arguments stream as the model writes them, not as one piece at the end.
+  assert.ok(s1.argPieces[0] > 1, `arguments in ${s1.argPieces[0]} piece(s)`);
 
   // Tool result back, with the assistant turn (reasoning_content included) as returned.
   messages.push(m1);

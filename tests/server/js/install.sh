@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Node test client's dependencies (the official `openai` package) into
-# tests/server/js/node_modules, exactly as pinned by package-lock.json. The server tests
-# skip the Node client test when node_modules is absent.
+# Installs the Node test clients' dependencies (the official `openai` and `@anthropic-ai/sdk`
+# packages) into tests/server/js/node_modules, exactly as pinned by package-lock.json. The
+# server tests skip the Node client tests when node_modules is absent.
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v npm >/dev/null; then
-  echo "install.sh: npm not found (Node.js 20+ is needed for the openai client test)" >&2
+  echo "install.sh: npm not found (Node.js 20+ is needed for the npm client tests)" >&2
   exit 1
 fi
 if [ -f package-lock.json ]; then

@@ -1,0 +1,164 @@
+// The schema compiler and automaton on byte strings: for each keyword, outputs it must admit
+// and outputs it must refuse (whole strings; the canonical format of grammar.h).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "grammar/automaton.h"
+#include "grammar/grammar.h"
+
+namespace dseek::grammar {
+namespace {
+
+bool matches(const std::shared_ptr<const Grammar>& g, const std::string& text) {
+  Automaton a(g);
+  const int32_t s = a.walk(a.start(), text);
+  return s != Automaton::kDead && a.accepting(s);
+}
+
+struct Case {
+  const char* schema;
+  std::vector<std::string> good, bad;
+};
+
+void check(const Case& c) {
+  auto g = Grammar::compile(std::string_view(c.schema));
+  for (const auto& t : c.good) EXPECT_TRUE(matches(g, t)) << c.schema << " should admit " << t;
+  for (const auto& t : c.bad) EXPECT_FALSE(matches(g, t)) << c.schema << " should refuse " << t;
+}
+
+TEST(GrammarAutomaton, Types) {
+  check({R"({"type":"string"})", {R"("")", R"("a b")", R"("\n\"\\\u00e9")", "\"h\xC3\xA9\xF0\x9F\x98\x80\""},
+         {R"(a)", R"("a)", "\"\x01\"", "\"\xC3\"", "\"\xED\xA0\x80\"", R"("\ud800")", R"("\x")", R"("a" )"}});
+  check({R"({"type":"integer"})", {"0", "-7", "123456789012345678"}, {"01", "-0", "1.5", "1e3", "1234567890123456789", "+1"}});
+  check({R"({"type":"number"})", {"0", "-0.5", "3.25e-10", "1E+99", "12"}, {".5", "1.", "1e", "1e100", "00", "--1"}});
+  check({R"({"type":"boolean"})", {"true", "false"}, {"True", "1", "nul"}});
+  check({R"({"type":"null"})", {"null"}, {"nul", "false"}});
+  check({R"({"type":["integer","null"]})", {"5", "null"}, {"\"5\"", "true"}});
+  check({R"({"type":"object"})", {"{}", R"({"a": 1})", R"({"a": [1, {"b": null}], "c": "d"})"},
+         {R"({"a":1})", R"({ "a": 1})", "[]"}});
+  check({R"({"type":"array"})", {"[]", "[1]", R"([1, "a", [true]])"}, {"[1,2]", "[ ]", "{}"}});
+  check({R"({})", {"1", "\"x\"", "[]", "{}", "null"}, {"", "x"}});
+  check({R"({"type":"string","nullable":true})", {R"("a")", "null"}, {"1"}});
+}
+
+TEST(GrammarAutomaton, ObjectsKeepDeclaredOrder) {
+  const char* s = R"({"type":"object","properties":{"z":{"type":"integer"},"a":{"type":"string"},"m":{"type":"boolean"}},
+                      "required":["z","m"]})";
+  check({s, {R"({"z": 1, "a": "x", "m": true})", R"({"z": 1, "m": false})"},
+         {R"({"a": "x", "z": 1, "m": true})", R"({"z": 1})", R"({"z": 1, "m": true, "q": 1})", R"({"z":1, "m": true})"}});
+  // All optional: any subset in order, the empty object too.
+  check({R"({"properties":{"a":{"const":1},"b":{"const":2}}})", {"{}", R"({"a": 1})", R"({"b": 2})", R"({"a": 1, "b": 2})"},
+         {R"({"b": 2, "a": 1})", R"({, "b": 2})", R"({"a": 1,})"}});
+  // additionalProperties as a schema: declared keys first, then any keys with that schema.
+  check({R"({"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":{"type":"boolean"}})",
+         {R"({"a": 1})", R"({"a": 1, "x": true, "y": false})"}, {R"({"a": 1, "x": 2})", R"({"x": true})"}});
+  check({R"({"type":"object","additionalProperties":false})", {"{}"}, {R"({"a": 1})"}});
+  check({R"({"type":"object","additionalProperties":true,"properties":{"a":{"type":"null"}}})", {R"({"b": []})", R"({"a": null, "b": 1})"}, {}});
+}
+
+TEST(GrammarAutomaton, Arrays) {
+  check({R"({"type":"array","items":{"type":"integer"},"minItems":1,"maxItems":3})", {"[1]", "[1, 2, 3]"}, {"[]", "[1, 2, 3, 4]", "[\"a\"]"}});
+  check({R"({"type":"array","items":{"type":"integer"},"minItems":2})", {"[1, 2]", "[1, 2, 3, 4, 5, 6]"}, {"[1]"}});
+  check({R"({"prefixItems":[{"type":"string"},{"type":"integer"}],"items":false})", {"[]", R"(["a"])", R"(["a", 1])"},
+         {R"([1])", R"(["a", 1, 2])"}});
+  check({R"({"prefixItems":[{"type":"string"}],"items":{"type":"null"},"minItems":2})", {R"(["a", null])", R"(["a", null, null])"},
+         {R"(["a"])", R"(["a", 1])"}});
+  check({R"({"type":"array","maxItems":0})", {"[]"}, {"[1]"}});
+}
+
+TEST(GrammarAutomaton, Literals) {
+  check({R"({"enum":["red","grün","藍",1,null,{"k":[1,2]}]})", {R"("red")", "\"gr\xC3\xBCn\"", "\"\xE8\x97\x8D\"", "1", "null", R"({"k": [1, 2]})"},
+         {R"("blue")", "2", R"("re")", R"({"k":[1,2]})"}});
+  check({R"({"const":"a\"b"})", {R"("a\"b")"}, {R"("ab")"}});
+  check({R"({"type":"string","enum":["a",1]})", {R"("a")"}, {"1"}});
+}
+
+TEST(GrammarAutomaton, Combinators) {
+  check({R"({"anyOf":[{"type":"integer"},{"type":"string","maxLength":2}]})", {"3", R"("ab")"}, {R"("abc")", "null"}});
+  check({R"({"oneOf":[{"const":"a"},{"type":"array","items":{"const":"a"}}]})", {R"("a")", R"(["a", "a"])"}, {R"("b")"}});
+  check({R"({"allOf":[{"type":"boolean"}]})", {"true"}, {"1"}});
+}
+
+TEST(GrammarAutomaton, RefsAndRecursion) {
+  const char* tree = R"({"$defs":{"node":{"type":"object","properties":{"v":{"type":"integer"},
+      "kids":{"type":"array","items":{"$ref":"#/$defs/node"}}},"required":["v","kids"]}},"$ref":"#/$defs/node"})";
+  check({tree, {R"({"v": 1, "kids": []})", R"({"v": 1, "kids": [{"v": 2, "kids": [{"v": 3, "kids": []}]}, {"v": 4, "kids": []}]})"},
+         {R"({"v": 1, "kids": [{"v": 2}]})"}});
+  check({R"({"definitions":{"s":{"type":"string"}},"type":"array","items":{"$ref":"#/definitions/s"}})", {R"(["a", "b"])"}, {"[1]"}});
+  // A recursive list through anyOf.
+  check({R"({"$defs":{"l":{"anyOf":[{"type":"null"},{"type":"array","prefixItems":[{"type":"integer"},{"$ref":"#/$defs/l"}],"minItems":2,"items":false}]}},
+           "$ref":"#/$defs/l"})", {"null", "[1, null]", "[1, [2, [3, null]]]"}, {"[1]", "[1, 2]"}});
+}
+
+TEST(GrammarAutomaton, StringLengthsCountCodePoints) {
+  check({R"({"type":"string","minLength":2,"maxLength":3})", {R"("ab")", "\"\xC3\xA9\xE8\x97\x8D\xF0\x9F\x98\x80\"", R"("\n\u00e9")"},
+         {R"("a")", R"("abcd")", "\"\xC3\xA9\""}});
+}
+
+TEST(GrammarAutomaton, IntegerBounds) {
+  check({R"({"type":"integer","minimum":-15,"maximum":237})", {"-15", "-9", "0", "9", "10", "99", "199", "230", "237"},
+         {"-16", "-20", "238", "240", "300", "1000", "-0"}});
+  check({R"({"type":"integer","exclusiveMinimum":0,"exclusiveMaximum":10})", {"1", "9"}, {"0", "10"}});
+  check({R"({"type":"integer","minimum":100})", {"100", "999", "1000", "123456789"}, {"99", "-1", "0"}});
+  check({R"({"type":"integer","maximum":-5})", {"-5", "-1000"}, {"-4", "0", "5"}});
+  check({R"({"type":"integer","minimum":1.5,"maximum":3.5})", {"2", "3"}, {"1", "4"}});
+}
+
+void refuse(const char* schema, const std::string& needle) {
+  try {
+    Grammar::compile(std::string_view(schema));
+    ADD_FAILURE() << schema << " compiled";
+  } catch (const SchemaError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(GrammarAutomaton, RefusesWithAClearError) {
+  refuse(R"({"type":"string","pattern":"a+"})", "'pattern'");
+  refuse(R"({"properties":{"a":{"type":"string","format":"email"}}})", "'format' at '#/properties/a'");
+  refuse(R"({"type":"array","minItems":3,"maxItems":2})", "'minItems' > 'maxItems'");
+  refuse(R"({"enum":[]})", "'enum' is empty");
+  refuse(R"({"type":"string","minLength":5,"maxLength":1})", "'minLength' > 'maxLength'");
+  refuse(R"({"type":"integer","minimum":5,"maximum":4})", "integer bounds admit no value");
+  refuse(R"({"type":"number","minimum":0})", "'minimum' on type 'number'");
+  refuse(R"({"type":"strin"})", "unknown type 'strin'");
+  refuse(R"({"$ref":"#/$defs/missing"})", "does not resolve");
+  refuse(R"({"$ref":"http://x/y"})", "only local");
+  refuse(R"({"$defs":{"a":{"anyOf":[{"$ref":"#/$defs/a"},{"type":"null"}]}},"$ref":"#/$defs/a"})", "left recursion");
+  refuse(R"({"allOf":[{"type":"string"},{"maxLength":2}]})", "more than one schema");
+  refuse(R"({"properties":{"a":false},"required":["a"]})", "schema 'false'");
+  refuse("{", "not JSON");
+  refuse(R"({"type":"string","maxLength":100000000})", "schema too large");
+  refuse(R"({"type":"array","maxItems":100000000})", "schema too large");
+  std::string deep = R"({"type":"string"})";
+  for (int i = 0; i < 100; ++i) deep = R"({"type":"array","items":)" + deep + "}";
+  refuse(deep.c_str(), "nested deeper than 64");
+}
+
+TEST(GrammarAutomaton, NonStrictIgnoresUnsupported) {
+  Options opt;
+  opt.strict = false;
+  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"uuid","pattern":"x"})"), opt);
+  ASSERT_EQ(g->ignored().size(), 2u);
+  EXPECT_NE(g->ignored()[0].find("'format'"), std::string::npos);
+  EXPECT_TRUE(matches(g, R"("anything")"));
+}
+
+TEST(GrammarAutomaton, FreeJsonDepthIsBounded) {
+  Options opt;
+  opt.limits.max_stack_depth = 20;
+  auto g = Grammar::compile(std::string_view("{}"), opt);
+  EXPECT_TRUE(matches(g, "[[[1]]]"));
+  EXPECT_FALSE(matches(g, std::string(30, '[') + std::string(30, ']')));
+}
+
+TEST(GrammarAutomaton, JsonObject) {
+  auto g = Grammar::json_object();
+  EXPECT_TRUE(matches(g, R"({"a": [1, 2.5, {"b": null}]})"));
+  EXPECT_FALSE(matches(g, "[1]"));
+  EXPECT_FALSE(matches(g, "\"s\""));
+}
+
+}  // namespace
+}  // namespace dseek::grammar
