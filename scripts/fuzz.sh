@@ -18,7 +18,9 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
   bash scripts/install-deps.sh --fuzz >/dev/null || { echo "fuzz.sh: clang with libFuzzer is needed (scripts/install-deps.sh --fuzz)" >&2; exit 1; }
 fi
 mkdir -p build-fuzz
-{ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DDSEEK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+# -g1: line tables are all a finding's stack trace needs, at about half the compile time of -g.
+{ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DDSEEK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" &&
   cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}"; } >build-fuzz/build.log 2>&1 ||
   { cat build-fuzz/build.log; echo "fuzz.sh: the fuzz build failed" >&2; exit 1; }
 

@@ -3,8 +3,8 @@
 // chunks and token by token (the vector's text_ids through the tokenizer's streaming
 // decoder), written as chat.completion.chunk events and put together the way an OpenAI
 // client does, gives the message and finish_reason of the non-streamed response. For V3.2's
-// vectors (chat/parse.jsonl) and, through ChatCodec::v3() / v31(), the V3-0324 and V3.1
-// vectors (chat-v3/parse.jsonl, chat-v3.1/parse.jsonl).
+// vectors (chat/parse.jsonl) and, through ChatCodec::v3() / v31() / v4(), the V3-0324, V3.1
+// and V4 vectors (chat-v3/, chat-v3.1/, chat-v4/parse.jsonl).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -236,6 +236,36 @@ INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamPropertyV3, ::testing::ValuesIn(v3_
                          });
 
 TEST(StreamPropertyV3, AllVectorsLoaded) { EXPECT_EQ(v3_parse_vectors().size(), 88u); }
+
+// V4 (DeepSeek's encoding_dsv4 parse vectors): the same property through ChatCodec::v4(). The
+// vectors carry no ids; the built-in tokenizer's encoding of the text (special tokens
+// included) stands in for the model's tokens.
+std::vector<json> v4_parse_vectors() {
+  std::vector<json> out;
+  for (json v : parse_vectors("chat-v4")) {
+    v["case_id"] = "v4-" + v["id"].get<std::string>();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+class StreamPropertyV4 : public ::testing::TestWithParam<json> {};
+
+TEST_P(StreamPropertyV4, EverySplitGivesTheNonStreamedResponse) {
+  const json& c = GetParam();
+  const std::string text = c["text"];
+  check_stream_property(text, c["thinking_mode"] == "thinking", tokenizer().encode(text), ChatCodec::v4());
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamPropertyV4, ::testing::ValuesIn(v4_parse_vectors()),
+                         [](const ::testing::TestParamInfo<json>& info) {
+                           std::string s = info.param["case_id"];
+                           for (char& ch : s)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return s;
+                         });
+
+TEST(StreamPropertyV4, AllVectorsLoaded) { EXPECT_EQ(v4_parse_vectors().size(), 12u); }
 
 // A V3-format call the model writes is reported as a tool call (with the server's id and
 // finish_reason), streamed or not; a broken one comes back whole as content.

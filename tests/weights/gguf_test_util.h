@@ -53,7 +53,7 @@ inline size_t after_string(const std::vector<uint8_t>& b, const std::string& s) 
   std::vector<uint8_t> pat(8 + s.size());
   uint64_t n = s.size();
   std::memcpy(pat.data(), &n, 8);
-  std::memcpy(pat.data() + 8, s.data(), s.size());
+  std::copy(s.begin(), s.end(), pat.begin() + 8);
   auto it = std::search(b.begin(), b.end(), pat.begin(), pat.end());
   EXPECT_NE(it, b.end()) << "string '" << s << "' not in the header";
   return static_cast<size_t>(it - b.begin()) + pat.size();
