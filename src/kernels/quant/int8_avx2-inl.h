@@ -170,6 +170,3 @@ HWY_NOINLINE void RowDot(const uint8_t* row, int64_t nb, const Q8Block* const* x
   }
   for (int t = 0; t < TT; ++t) y[t * ys] = Fold8(_mm256_add_ps(F0[t], F1[t])) - Fold8(G[t]);
 }
-constexpr bool kRowPairs = false;  // RowDot2 is AVX-512 only
-template <DType kType>
-void RowDot2(const uint8_t*, int64_t, int64_t, const Q8Block*, float*) {}

@@ -166,34 +166,3 @@ HWY_NOINLINE void RowDot(const uint8_t* row, int64_t nb, const Q8Block* const* x
   }
   for (int t = 0; t < TT; ++t) y[t * ys] = Fold16(F[t]) - Fold8(G[t]);
 }
-
-
-// Two weight rows with one token (decode): y[r] = int8_dot_ref(row + r * rs, x), the same floats
-// as RowDot. Two independent block chains side by side keep the shuffle ports busy while each
-// block waits on its lookups.
-constexpr bool kRowPairs = true;
-template <DType kType>
-HWY_NOINLINE void RowDot2(const uint8_t* row, int64_t rs, int64_t nb, const Q8Block* x, float* y) {
-  constexpr int64_t BB = kBlockBytes<kType>;
-  constexpr bool kMin = kType == DType::Q4_K || kType == DType::Q2_K;
-  constexpr int NR = 2;  // 4 rows measured no faster
-  __m512 F[NR];
-  __m256 G[NR];
-  for (int r = 0; r < NR; ++r) F[r] = _mm512_setzero_ps(), G[r] = _mm256_setzero_ps();
-  Iq2Grid grid;
-  if constexpr (kType == DType::IQ2_XXS) grid = LoadIq2Grid();
-  for (int64_t b = 0; b < nb; ++b) {
-    const Q8Block* xb = x + b;
-    for (int r = 0; r < NR; ++r) {
-      const uint8_t* blk = row + r * rs + b * BB;
-      for (int64_t l = 0; l < BB; l += 64) hwy::Prefetch(blk + kAhead + l);
-      BlockInts in;
-      BlockDot<kType, 1>(blk, &xb, &in, grid);
-      float sa, sm;
-      BlockScales<kType>(blk, &sa, &sm);
-      F[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in.a), _mm512_set1_ps(sa * xb->d), F[r]);
-      if constexpr (kMin) G[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in.m), _mm256_set1_ps(sm * xb->d), G[r]);
-    }
-  }
-  for (int r = 0; r < NR; ++r) y[r] = Fold16(F[r]) - Fold8(G[r]);
-}
