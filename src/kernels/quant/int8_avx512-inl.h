@@ -157,11 +157,18 @@ HWY_NOINLINE void RowDot(const uint8_t* row, int64_t nb, const Q8Block* const* x
     BlockInts in[TT];
     for (int t = 0; t < TT; ++t) xb[t] = x[t] + b;
     BlockDot<kType, TT>(blk, xb, in, grid);
-    float sa, sm;
-    BlockScales<kType>(blk, &sa, &sm);
-    for (int t = 0; t < TT; ++t) {
-      F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_set1_ps(sa * xb[t]->d), F[t]);
-      if constexpr (kMin) G[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in[t].m), _mm256_set1_ps(sm * xb[t]->d), G[t]);
+    if constexpr (kMin) {
+      // d, dmin: adjacent fp16 (Q2_K bytes 80, 82; Q4_K 0, 2), converted and scaled together.
+      const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(load_u32(blk + (kType == DType::Q2_K ? 80 : 0)))));
+      for (int t = 0; t < TT; ++t) {
+        const __m128 s = _mm_mul_ps(dd, _mm_set1_ps(xb[t]->d));
+        F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_broadcastss_ps(s), F[t]);
+        G[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in[t].m), _mm256_broadcastss_ps(_mm_movehdup_ps(s)), G[t]);
+      }
+    } else {
+      float sa, sm;
+      BlockScales<kType>(blk, &sa, &sm);
+      for (int t = 0; t < TT; ++t) F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_set1_ps(sa * xb[t]->d), F[t]);
     }
   }
   for (int t = 0; t < TT; ++t) y[t * ys] = Fold16(F[t]) - Fold8(G[t]);
