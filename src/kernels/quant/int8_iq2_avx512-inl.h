@@ -10,8 +10,8 @@
 // 2 bits of word p to byte i) and one vpermb (2 bits to 8, 25, 43). Signs: one vpermb and one
 // vpmultishiftqb put each point's 7 stored sign bits, for all 4 steps, into one vector (byte p
 // of qword q, as the codes), one vgf2p8affineqb (GFNI) sets bit 7 to their parity, and per step
-// one vpshufbitqmb reads the step's 64-bit negation mask out of it. Hot, one Zen 5 core: 5.9 ns
-// a block, from 8.1 ns with vpermi2w lookups, a spread a step and masks moved through general
+// one vpshufbitqmb reads the step's 64-bit negation mask out of it. Hot, one Zen 5 core: ~6 ns
+// a block, from ~8.1 ns with vpermi2w lookups, a spread a step and masks moved through general
 // registers (kmovq); the masks were the largest cost (README, quantized weights).
 // AVX3 (no VBMI): grid points by gathers, sign masks by table.
 
