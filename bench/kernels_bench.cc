@@ -88,6 +88,7 @@ BENCHMARK(BM_fp8_matvec_cold)->ArgNames({"rows", "cols"})
 // weight bytes read; compare with BM_read_bandwidth (1 GiB read the way the kernels read) and
 // BM_fp8_matvec_cold at the same shape.
 //   OMP_NUM_THREADS=1 build/dseek_kernel_bench --benchmark_filter='matvec_cold|read_bandwidth'
+// (matvec_cold_int8: the int8 mode, whose cold bytes/s over BF16's is the kernels' bandwidth use).
 std::vector<uint8_t> random_weights(DType t, int64_t bytes) {
   std::vector<uint8_t> w(bytes);
   uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -143,6 +144,25 @@ void BM_matvec_cold(benchmark::State& st) {
   st.SetBytesProcessed(st.iterations() * mbytes);
   st.SetItemsProcessed(st.iterations() * rows * cols);  // weights/s
 }
+// The same through the int8 numerics mode (linear_int8: activations quantised per call, as in
+// decode), for the types with an int8 kernel; compare with BM_matvec_cold<BF16> in the same run.
+template <DType kType>
+void BM_matvec_cold_int8(benchmark::State& st) {
+  const int64_t rows = st.range(0), cols = st.range(1);
+  const int64_t mbytes = rows * static_cast<int64_t>(dtype_row_bytes(kType, cols));
+  const int64_t copies = std::max<int64_t>(1, ((int64_t(1) << 30) + mbytes - 1) / mbytes);
+  const std::vector<uint8_t>& w = cached_weights(kType, copies * mbytes);
+  std::vector<float> x(cols), y(rows);
+  for (int64_t i = 0; i < cols; ++i) x[i] = 0.5f - static_cast<float>(i % 7) * 0.125f;
+  int64_t c = 0;
+  for (auto _ : st) {
+    Matrix m{kType, rows, cols, w.data() + c * mbytes, nullptr, "w"};
+    linear_int8(x.data(), 1, m, y.data());
+    benchmark::DoNotOptimize(y.data());
+    c = (c + 1) % copies;
+  }
+  st.SetBytesProcessed(st.iterations() * mbytes);
+}
 #define DSEEK_MATVEC_COLD(T) \
   BENCHMARK_TEMPLATE(BM_matvec_cold, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->UseRealTime()->Unit(benchmark::kMicrosecond)
 DSEEK_MATVEC_COLD(BF16);
@@ -156,6 +176,12 @@ DSEEK_MATVEC_COLD(IQ4_XS);
 DSEEK_MATVEC_COLD(IQ2_XXS);
 DSEEK_MATVEC_COLD(IQ1_S);
 DSEEK_MATVEC_COLD(Q4_0);
+#define DSEEK_MATVEC_COLD_INT8(T)                                                                          \
+  BENCHMARK_TEMPLATE(BM_matvec_cold_int8, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->UseRealTime() \
+      ->Unit(benchmark::kMicrosecond)
+DSEEK_MATVEC_COLD_INT8(Q4_K);
+DSEEK_MATVEC_COLD_INT8(Q2_K);
+DSEEK_MATVEC_COLD_INT8(IQ2_XXS);
 
 // Hot weights (L2-resident, 256 rows of 7168): the kernel's compute cost a block, apart from
 // memory. ns/block far under the block's bytes / bandwidth means the cold run can reach the

@@ -97,9 +97,9 @@ TEST(Int8Act, ReferenceIsTheDequantisedProductWithin8BitActivations) {
   }
 }
 
-void check_equals_reference(DType t, int64_t rows, int64_t cols, std::initializer_list<int64_t> tokens) {
-  Weights w = random_weights(t, rows, cols, 5 + rows);
-  const int64_t nb = cols / 256;
+void check_equals_reference(const Weights& w, std::initializer_list<int64_t> tokens) {
+  const DType t = w.t;
+  const int64_t rows = w.rows, cols = w.cols, nb = cols / 256;
   for (int64_t T : tokens) {
     std::vector<float> x = random_x(T * cols, 7 * T), y(T * rows, -1.0f);
     ASSERT_TRUE(linear_int8(x.data(), T, w.m(), y.data()));
@@ -132,9 +132,40 @@ TEST(Int8Linear, EqualsDefinitionOnEveryTarget) {
     }
     for (DType t : kInt8Types) {
       SCOPED_TRACE(dtype_name(t));
-      check_equals_reference(t, 37, 768, {1, 2, 3, 4, 5, 9});
+      check_equals_reference(random_weights(t, 37, 768, 42), {1, 2, 3, 4, 5, 9});
       if (HasFatalFailure()) break;
     }
+    hwy::SetSupportedTargetsForTest(0);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// IQ2_XXS rows that use each of the 256 grid points, the 128 stored sign patterns and the 16
+// scales (row r shifts them by r), one token: the register lookups and sign masks of every
+// target against the definition, rows in pairs and alone.
+TEST(Int8Linear, Iq2XxsEveryGridPointSignAndScale) {
+  const int64_t rows = 3, cols = 2048, nb = cols / 256;
+  Weights w{DType::IQ2_XXS, rows, cols, std::vector<uint8_t>(rows * dtype_row_bytes(DType::IQ2_XXS, cols))};
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < nb; ++b) {
+      uint8_t* blk = w.bytes.data() + (r * nb + b) * 66;
+      blk[0] = 0x00, blk[1] = 0x3C;  // d = 1
+      for (int j = 0; j < 8; ++j) {
+        const int g = static_cast<int>(8 * b + j);  // group g of the row: points 4 g .. 4 g + 3
+        uint32_t aux = static_cast<uint32_t>((g + r) % 16) << 28;
+        for (int k = 0; k < 4; ++k) {
+          blk[2 + 8 * j + k] = static_cast<uint8_t>(4 * g + k + 85 * r);
+          aux |= static_cast<uint32_t>((4 * g + k + r) % 128) << (7 * k);
+        }
+        std::memcpy(blk + 2 + 8 * j + 4, &aux, 4);
+      }
+    }
+  const int64_t supported = hwy::SupportedTargets();
+  for (int64_t bit = 1; bit > 0; bit <<= 1) {
+    if (!(supported & bit)) continue;
+    hwy::SetSupportedTargetsForTest(bit);
+    SCOPED_TRACE(hwy::TargetName(bit));
+    check_equals_reference(w, {1, 2});
     hwy::SetSupportedTargetsForTest(0);
     if (HasFatalFailure()) return;
   }

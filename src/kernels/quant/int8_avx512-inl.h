@@ -29,6 +29,16 @@ HWY_INLINE __m512i QuadScales(const ScaleHalves& h, int p) {
   return _mm512_shuffle_epi8(p < 2 ? h.lo : h.hi, _mm512_load_si512(kQuadScale.v[p]));
 }
 
+// vpermw indices of the same spread from 16 words: word w of step p takes scale 4 p + w / 8.
+struct QuadWord {
+  alignas(64) int16_t v[4][32];
+  constexpr QuadWord() : v{} {
+    for (int p = 0; p < 4; ++p)
+      for (int w = 0; w < 32; ++w) v[p][w] = static_cast<int16_t>(4 * p + w / 8);
+  }
+};
+inline constexpr QuadWord kQuadWord{};
+
 // Each block kernel: one weight block, TT tokens' activation blocks; out[t] its BlockInts.
 template <int TT>
 HWY_INLINE void Q4KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* out) {
@@ -61,7 +71,8 @@ HWY_INLINE void Q4KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* o
 template <int TT>
 HWY_INLINE void Q2KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* out) {
   const __m128i sm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-  const ScaleHalves s16 = Halves(_mm256_cvtepu8_epi16(_mm_and_si128(sm, _mm_set1_epi8(0x0F))));
+  // The 16 scales as words 0-15 (vpermw spreads them: no per-block broadcasts).
+  const __m512i s16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(sm, _mm_set1_epi8(0x0F))));
   const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), _mm_set1_epi8(0x0F)));
   const __m512i three = _mm512_set1_epi8(3);
   __m512i acc[TT][2];  // even and odd steps (two short chains)
@@ -70,7 +81,7 @@ HWY_INLINE void Q2KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* o
     const int h = p / 2, kk = 2 * (p % 2);
     const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<int16_t>(2 * kk)),
                                              _mm256_set1_epi16(static_cast<int16_t>(2 * kk + 2)), 1);
-    const __m512i s = QuadScales(s16, p);
+    const __m512i s = _mm512_permutexvar_epi16(_mm512_load_si512(kQuadWord.v[p]), s16);
     __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * h)));
     q = _mm512_and_si512(_mm512_srlv_epi16(q, shift), three);
     for (int t = 0; t < TT; ++t)
@@ -112,128 +123,7 @@ HWY_INLINE void Q6KBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* o
   }
 }
 
-// IQ2_XXS sign masks of the 4 pairs of groups: bit 64 p + 8 g + i negates element i of group g
-// of the pair's 64 weights (ksigns_iq2xs of each 7-bit field).
-HWY_INLINE void Iq2SignMasks(const uint8_t* qs, __m512i words, uint64_t* masks) {
-#if HWY_TARGET == HWY_AVX3_DL
-  // The four 7-bit fields of each group's second word (bits 32, 39, 46, 53 of its qword) to
-  // bytes; the 8th sign bit is their parity.
-  const __m512i sel = _mm512_set1_epi64(0x00000000352e2720LL);
-  const __m256i f = _mm256_and_si256(_mm512_cvtepi64_epi32(_mm512_multishift_epi64_epi8(sel, words)),
-                                     _mm256_set1_epi8(0x7F));
-  const __m256i par = _mm256_and_si256(_mm256_popcnt_epi8(f), _mm256_set1_epi8(1));
-  const __m256i s = _mm256_or_si256(f, _mm256_slli_epi16(par, 7));
-  alignas(32) uint64_t m[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(m), s);
-  for (int p = 0; p < 4; ++p) masks[p] = m[p];
-#else
-  (void)words;
-  for (int p = 0; p < 4; ++p) {
-    uint64_t m = 0;
-    for (int j = 0; j < 2; ++j) {
-      const uint32_t aux1 = load_u32(qs + 8 * (2 * p + j) + 4);
-      for (int g = 0; g < 4; ++g) m |= uint64_t(ksigns_iq2xs[(aux1 >> (7 * g)) & 127]) << (32 * j + 8 * g);
-    }
-    masks[p] = m;
-  }
-#endif
-}
-
-#if HWY_TARGET == HWY_AVX3_DL
-// IQ2_XXS grid points by table lookups in registers instead of gathers: every byte of a point
-// is one of 8, 25, 43, so a point is a 16-bit code (2 bits an element), the 256 codes 8
-// vectors; a step's 8 codes are looked up (vpermi2w, by index bits 0-5, then selected by bits
-// 6, 7), spread to one code a qword, and each element's 2 bits picked (vpmultishiftqb) and
-// mapped to its byte (vpermb).
-struct Iq2Grid {
-  __m512i codes[8];
-};
-HWY_INLINE Iq2Grid LoadIq2Grid() {
-  struct Codes {
-    alignas(64) int16_t v[256];
-    Codes() {
-      for (int e = 0; e < 256; ++e) {
-        int c = 0;
-        for (int i = 0; i < 8; ++i) {
-          const int byte = static_cast<int>((iq2xxs_grid[e] >> (8 * i)) & 0xFF);
-          c |= (byte == 8 ? 0 : byte == 25 ? 1 : 2) << (2 * i);
-        }
-        v[e] = static_cast<int16_t>(c);
-      }
-    }
-  };
-  static const Codes kCodes;
-  Iq2Grid g;
-  for (int i = 0; i < 8; ++i) g.codes[i] = _mm512_load_si512(kCodes.v + 32 * i);
-  return g;
-}
-// The grid indices of the block's 32 groups (bytes 8 j + g of qs) as int16 lanes 4 j + g.
-struct Iq2Idx {
-  alignas(64) int8_t compact[64];
-  alignas(64) int16_t spread[4][32];  // step p: qword q takes code 8 p + q
-  alignas(64) int8_t sel[64];         // bits 2 i of each qword to byte i
-  alignas(64) int8_t levels[64];      // 8, 25, 43 by the low 2 bits
-  constexpr Iq2Idx() : compact{}, spread{}, sel{}, levels{} {
-    for (int k = 0; k < 64; ++k) levels[k] = static_cast<int8_t>(k % 4 == 0 ? 8 : k % 4 == 1 ? 25 : 43);
-    for (int k = 0; k < 64; ++k) compact[k] = static_cast<int8_t>(k < 32 ? 8 * (k / 4) + k % 4 : 0);
-    for (int p = 0; p < 4; ++p)
-      for (int l = 0; l < 32; ++l) spread[p][l] = static_cast<int16_t>(8 * p + l / 4);
-    for (int k = 0; k < 64; ++k) sel[k] = static_cast<int8_t>(2 * (k % 8));
-  }
-};
-inline constexpr Iq2Idx kIq2Idx{};
-#else
-struct Iq2Grid {};
-HWY_INLINE Iq2Grid LoadIq2Grid() { return {}; }
-#endif
-
-template <int TT>
-HWY_INLINE void Iq2XxsBlock(const uint8_t* b, const Q8Block* const* x, BlockInts* out, const Iq2Grid& grid) {
-  const uint8_t* qs = b + 2;
-  const __m512i words = _mm512_loadu_si512(qs);  // qword j: group j's 4 indices, then aux1
-  // 2 s + 1 of the 8 groups (the top 4 bits of each qword) as int16, in every 128-bit lane.
-  const __m128i s8 = _mm512_cvtepi64_epi16(_mm512_srli_epi64(words, 60));
-  const __m512i ls = _mm512_broadcast_i32x4(_mm_or_si128(_mm_slli_epi16(s8, 1), _mm_set1_epi16(1)));
-  uint64_t masks[4];
-  Iq2SignMasks(qs, words, masks);
-#if HWY_TARGET == HWY_AVX3_DL
-  const __m512i idx = _mm512_cvtepu8_epi16(
-      _mm512_castsi512_si256(_mm512_permutexvar_epi8(_mm512_load_si512(kIq2Idx.compact), words)));
-  const __m512i c0 = _mm512_permutex2var_epi16(grid.codes[0], idx, grid.codes[1]);
-  const __m512i c1 = _mm512_permutex2var_epi16(grid.codes[2], idx, grid.codes[3]);
-  const __m512i c2 = _mm512_permutex2var_epi16(grid.codes[4], idx, grid.codes[5]);
-  const __m512i c3 = _mm512_permutex2var_epi16(grid.codes[6], idx, grid.codes[7]);
-  const __mmask32 b6 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
-  const __mmask32 b7 = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(128));
-  const __m512i codes = _mm512_mask_blend_epi16(b7, _mm512_mask_blend_epi16(b6, c0, c1), _mm512_mask_blend_epi16(b6, c2, c3));
-  const __m512i sel = _mm512_load_si512(kIq2Idx.sel);
-  // Level of a code by its low 2 bits (vpermb reads 6 index bits: the rest need no masking).
-  const __m512i levels = _mm512_load_si512(kIq2Idx.levels);
-#else
-  (void)grid;
-  const long long* points = reinterpret_cast<const long long*>(iq2xxs_grid);
-#endif
-  __m512i acc[TT][2];  // even and odd steps (two short chains)
-  for (int t = 0; t < TT; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
-  for (int p = 0; p < 4; ++p) {
-#if HWY_TARGET == HWY_AVX3_DL
-    const __m512i cp = _mm512_permutexvar_epi16(_mm512_load_si512(kIq2Idx.spread[p]), codes);
-    const __m512i q = _mm512_permutexvar_epi8(_mm512_multishift_epi64_epi8(sel, cp), levels);
-#else
-    const uint64_t i0 = load_u32(qs + 16 * p), i1 = load_u32(qs + 16 * p + 8);
-    const __m512i gi = _mm512_cvtepu8_epi64(_mm_cvtsi64_si128(static_cast<int64_t>(i0 | i1 << 32)));
-    const __m512i q = _mm512_i64gather_epi64(gi, points, 8);
-#endif
-    const __m512i s = _mm512_shuffle_epi8(ls, _mm512_load_si512(kPairScale.v[p]));
-    const __mmask64 neg = _cvtu64_mask64(masks[p]);
-    for (int t = 0; t < TT; ++t) {
-      const __m512i xv = _mm512_load_si512(x[t]->q + 64 * p);
-      const __m512i xs = _mm512_mask_sub_epi8(xv, neg, _mm512_setzero_si512(), xv);
-      acc[t][p % 2] = MaddAcc(acc[t][p % 2], _mm512_maddubs_epi16(q, xs), s);
-    }
-  }
-  for (int t = 0; t < TT; ++t) out[t] = {_mm512_add_epi32(acc[t][0], acc[t][1]), _mm256_setzero_si256()};
-}
+#include "kernels/quant/int8_iq2_avx512-inl.h"
 
 template <DType kType, int TT>
 HWY_INLINE void BlockDot(const uint8_t* b, const Q8Block* const* x, BlockInts* out, const Iq2Grid& grid) {
@@ -267,13 +157,19 @@ HWY_NOINLINE void RowDot(const uint8_t* row, int64_t nb, const Q8Block* const* x
     BlockInts in[TT];
     for (int t = 0; t < TT; ++t) xb[t] = x[t] + b;
     BlockDot<kType, TT>(blk, xb, in, grid);
-    float sa, sm;
-    BlockScales<kType>(blk, &sa, &sm);
-    for (int t = 0; t < TT; ++t) {
-      F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_set1_ps(sa * xb[t]->d), F[t]);
-      if constexpr (kMin) G[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in[t].m), _mm256_set1_ps(sm * xb[t]->d), G[t]);
+    if constexpr (kMin) {
+      // d, dmin: adjacent fp16 (Q2_K bytes 80, 82; Q4_K 0, 2), converted and scaled together.
+      const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(load_u32(blk + (kType == DType::Q2_K ? 80 : 0)))));
+      for (int t = 0; t < TT; ++t) {
+        const __m128 s = _mm_mul_ps(dd, _mm_set1_ps(xb[t]->d));
+        F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_broadcastss_ps(s), F[t]);
+        G[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(in[t].m), _mm256_broadcastss_ps(_mm_movehdup_ps(s)), G[t]);
+      }
+    } else {
+      float sa, sm;
+      BlockScales<kType>(blk, &sa, &sm);
+      for (int t = 0; t < TT; ++t) F[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(in[t].a), _mm512_set1_ps(sa * xb[t]->d), F[t]);
     }
   }
   for (int t = 0; t < TT; ++t) y[t * ys] = Fold16(F[t]) - Fold8(G[t]);
 }
-
