@@ -383,6 +383,9 @@ int main(int argc, char** argv) {
     if (*c_quant) return cmd_quantize(quant);
   } catch (const FollowerDone&) {
     return 0;  // a rank > 0 under mpirun: rank 0 finished the command
+  } catch (const MpiRefusal&) {
+    if (dseek::mpi::world().rank() != 0) return 1;  // rank 0 says it, once
+    return report_current_error();
   } catch (const std::exception& e) {
     // Under MPI one rank's error must end every rank (no rank left waiting in a collective).
     if (dseek::mpi::world().size() > 1) dseek::mpi::world().abort(e.what());

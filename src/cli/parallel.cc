@@ -57,8 +57,8 @@ std::unique_ptr<CausalLm> load_parallel(const std::string& path, Numerics numeri
 
 void refuse_under_mpi(const std::string& command) {
   if (mpi::world().size() > 1)
-    throw Error("`dseek " + command + "` is not supported under MPI yet (" + std::to_string(mpi::world().size()) +
-                " ranks): under mpirun use score or run");
+    throw MpiRefusal("`dseek " + command + "` is not supported under MPI yet (" + std::to_string(mpi::world().size()) +
+                     " ranks): under mpirun use score, run (without --draft) or bench");
 }
 
 void print_parallel_stats() {

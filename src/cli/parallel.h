@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/causal_lm.h"
+#include "runtime/error.h"
 
 namespace dseek::cli {
 
@@ -22,7 +23,13 @@ void set_command_line(int argc, char** argv);
 // the other ranks follow rank 0's steps and then throw FollowerDone. Throws dseek::Error.
 std::unique_ptr<CausalLm> load_parallel(const std::string& path, Numerics numerics, const std::string& mode);
 
-// Throws dseek::Error "`dseek CMD` is not supported under MPI yet" when running on more than
+// What refuse_under_mpi throws: every rank refuses the same command line, so main prints rank
+// 0's message once and the ranks end without aborting the job.
+struct MpiRefusal : Error {
+  using Error::Error;
+};
+
+// Throws MpiRefusal "`dseek CMD` is not supported under MPI yet" when running on more than
 // one rank.
 void refuse_under_mpi(const std::string& command);
 

@@ -97,7 +97,7 @@ uint64_t Scheduler::submit(GenRequest req) {
     std::lock_guard<std::mutex> l(mu_);
     const int64_t free_slots = std::max<int64_t>(0, parallel_ - m_.requests_active),
                   waiting = static_cast<int64_t>(queue_.size()) - free_slots;
-    if (max_queued_ > 0 && waiting >= max_queued_) {
+    if (max_queued_ > 0 && !s->req.sibling && waiting >= max_queued_) {
       ++m_.requests_refused_busy;
       throw QueueFull("the server is busy: " + std::to_string(waiting) + " requests wait for a slot (--max-queued " +
                       std::to_string(max_queued_) + "); retry later");

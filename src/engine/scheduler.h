@@ -47,6 +47,9 @@ struct GenRequest {
   // > 0: seconds from submit after which the request finishes with "timeout", queued or running
   // (checked between steps, so a step in flight finishes first).
   double timeout_s = 0;
+  // A further choice (n > 1) of a request whose first choice was admitted: it does not count
+  // against --max-queued (a request is refused or admitted whole).
+  bool sibling = false;
   // Called on the scheduler thread for each sampled token; return false to stop (cancel).
   std::function<bool(const TokenEvent&)> on_token;
   // Called exactly once, on the scheduler thread (or in cancel/shutdown paths).

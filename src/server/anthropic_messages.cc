@@ -4,6 +4,7 @@
 #include "server/anthropic_errors.h"
 #include "server/anthropic_request.h"
 #include "server/anthropic_response.h"
+#include "server/request_guard.h"
 #include "server/chat_turn.h"
 #include "server/generation.h"
 #include "server/pump.h"
@@ -115,7 +116,7 @@ httplib::Server::Handler anthropic_route(ServerState& st,
                                          void (*fn)(ServerState&, const httplib::Request&, httplib::Response&)) {
   return [&st, fn](const httplib::Request& req, httplib::Response& res) {
     try {
-      if (st.shutting_down) throw ApiError(503, "the server is shutting down", "server_error", {}, "server_shutting_down");
+      check_request(st, req);
       fn(st, req, res);
     } catch (const ApiError& e) {
       send_anthropic_error(res, e);

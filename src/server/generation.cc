@@ -90,6 +90,7 @@ std::unique_ptr<SessionGroup> start_choices(ServerState& st, std::vector<int32_t
     reqs.push_back(first);
     // Reproducible with a seed; without one, each choice draws its own random seed.
     reqs.back().opt.sampling.seed = g.seed ? choice_seed(*g.seed, i) : (i == 0 ? g.opt.sampling.seed : 0);
+    reqs.back().sibling = i > 0;
   }
   return submitted([&] { return std::make_unique<SessionGroup>(*st.scheduler, std::move(reqs)); }, prompt_param);
 }

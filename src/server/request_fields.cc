@@ -127,6 +127,9 @@ Json parse_body(const std::string& text) {
                                    : "We could not parse the JSON body of your request: invalid JSON at line " +
                                          std::to_string(line) + ", column " + std::to_string(column),
                       {}, "invalid_json");
+  } catch (const nlohmann::json::exception&) {
+    // out_of_range 406: a number beyond a double (1e999); no other exception parses can throw.
+    throw bad_request("We could not parse the JSON body of your request: a number is out of range", {}, "invalid_json");
   }
   if (!body.is_object()) throw bad_request("The request body must be a JSON object", {}, "invalid_json");
   return body;
@@ -150,7 +153,9 @@ std::optional<int64_t> opt_integer(const Json& obj, const std::string& key, int6
   auto x = as_integer(*v);
   if (!x) throw bad_request("'" + name + "' must be an integer", name, "invalid_type");
   if (*x < lo || *x > hi) {
-    std::string range = hi >= INT32_MAX ? "at least " + std::to_string(lo) : "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    std::string range = hi < INT32_MAX ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
+                        : *x < lo  ? "at least " + std::to_string(lo)
+                                   : "at most " + std::to_string(hi);
     throw bad_request("'" + name + "' must be " + range + ", got " + std::to_string(*x), name, "invalid_value");
   }
   return x;

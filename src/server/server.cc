@@ -22,6 +22,7 @@
 #include "server/errors.h"
 #include "server/metrics.h"
 #include "server/props.h"
+#include "server/request_guard.h"
 #include "server/respond.h"
 #include "server/tokenize.h"
 #include "server/web/web_ui.h"
@@ -48,7 +49,7 @@ bool same_secret(const std::string& a, const std::string& b) {
 httplib::Server::Handler guarded(ServerState& st, void (*fn)(ServerState&, const httplib::Request&, httplib::Response&)) {
   return [&st, fn](const httplib::Request& req, httplib::Response& res) {
     try {
-      if (st.shutting_down) throw ApiError(503, "the server is shutting down", "server_error", {}, "server_shutting_down");
+      check_request(st, req);
       fn(st, req, res);
     } catch (const ApiError& e) {
       send_error(res, e);

@@ -60,9 +60,17 @@ TEST(SchedulerLimits, MaxQueuedRefusesBeyondTheWaitingLimit) {
   wait_for([&] { return b.tokens > 0; });
   Done d;
   EXPECT_NO_THROW(sched.submit(endless(d, 3)));
+  // The queue is full again, but the further choices of an admitted request (n > 1) are not
+  // refused: a request is admitted or refused whole.
+  Done sib;
+  GenRequest rs = endless(sib, 2);
+  rs.sibling = true;
+  EXPECT_NO_THROW(sched.submit(std::move(rs)));
+  EXPECT_EQ(sched.metrics().requests_refused_busy, 1);
   b.stop = true;
   EXPECT_EQ(b.fin.get_future().get().reason, "cancelled");
   EXPECT_EQ(d.fin.get_future().get().reason, "length");
+  EXPECT_EQ(sib.fin.get_future().get().reason, "length");
 }
 
 TEST(SchedulerLimits, TimeoutEndsRunningAndQueuedRequests) {

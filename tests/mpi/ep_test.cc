@@ -124,6 +124,8 @@ TEST(ExpertParallel, UnsupportedCasesAreClearErrors) {
   RunResult r = dseek_on(2, "inspect -m " + quote(f.dir));
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("`dseek inspect` is not supported under MPI yet"), std::string::npos) << r.err;
+  // Every rank refuses alike; the message is printed once (rank 0's).
+  EXPECT_EQ(r.err.find("not supported under MPI"), r.err.rfind("not supported under MPI")) << r.err;
   r = dseek_on(2, "score -m " + quote(data_path("fixtures/tiny-dense")) + " --ids-file " + quote(f.ids) + " --out " +
                       quote(out));
   EXPECT_NE(r.status, 0);

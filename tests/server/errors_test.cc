@@ -66,6 +66,8 @@ std::vector<BadCase> cases() {
       {"completion_token_out_of_range", "/v1/completions", json({{"prompt", {0, 999999999}}}).dump(), 400, "invalid_prompt", "prompt", "out of range"},
       {"completion_max_tokens_zero", "/v1/completions", json({{"prompt", "x"}, {"max_tokens", 0}}).dump(), 400, "invalid_value", "max_tokens", "at least 1"},
       {"completion_too_long", "/v1/completions", json({{"prompt", words}}).dump(), 400, "context_length_exceeded", "prompt", "maximum context length"},
+      {"number_overflow", "/v1/chat/completions", R"({"messages": [{"role": "user", "content": "Hi"}], "temperature": 1e999})", 400, "invalid_json", "", "a number is out of range"},
+      {"max_tokens_huge", "/v1/chat/completions", chat({{"max_tokens", 3000000000LL}}).dump(), 400, "invalid_value", "max_tokens", "at most 2147483647, got 3000000000"},
       {"body_too_large", "/v1/chat/completions", chat({{"messages", json::array({user(std::string(70000, 'a'))})}}).dump(), 413, "request_too_large", "", "too large"},
       {"unknown_route", "/v1/embeddings", "{}", 404, "unknown_url", "", "Invalid URL (POST /v1/embeddings)"},
       {"missing_api_key", "/v1/chat/completions", chat({}).dump(), 401, "invalid_api_key", "", "Missing API key", ""},
@@ -119,6 +121,24 @@ TEST_F(BadRequests, Table) {
   auto m = c.Get("/metrics", auth("k"));
   EXPECT_NE(m->body.find("dseek_http_requests_total{path=\"/v1/chat/completions\",status=\"400\"}"), std::string::npos);
   EXPECT_NE(m->body.find("dseek_http_requests_total{path=\"/v1/chat/completions\",status=\"413\"}"), std::string::npos);
+}
+
+// A chunked body carries no Content-Length for cpp-httplib to refuse: the 413 comes from the
+// route's own check, OpenAI- and Anthropic-shaped.
+TEST_F(BadRequests, ChunkedBodyOverTheLimitIs413) {
+  auto c = server_->client();
+  const std::string body = chat({{"messages", json::array({user(std::string(70000, 'a'))})}}).dump();
+  auto chunked = [&body](size_t offset, httplib::DataSink& sink) {
+    sink.write(body.data() + offset, std::min<size_t>(4096, body.size() - offset));
+    if (offset + 4096 >= body.size()) sink.done();
+    return true;
+  };
+  for (const char* path : {"/v1/chat/completions", "/v1/messages"}) {
+    auto r = c.Post(path, auth("k"), chunked, "application/json");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 413) << path << ": " << r->body.substr(0, 300);
+    EXPECT_NE(r->body.find("too large"), std::string::npos) << r->body;
+  }
 }
 
 // Every known field, at the top level and inside a message, replaced by values of every
