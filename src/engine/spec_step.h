@@ -19,10 +19,10 @@ namespace dseek {
 // depend on what the target accepts), with its own seeded stream.
 SamplingParams draft_sampling(const SamplingParams& target);
 
-// How many tokens to draft after a verified step: at most `draft`, no more than the
-// generation may still emit beyond the pending token (`left` = tokens it may still emit,
-// pending included: max_tokens - emitted; `room` = positions the sequence may still take
-// after the pending token's). Never negative.
+// How many tokens to draft after a verified step: at most `draft`; the next step emits up to
+// k + 1 tokens, so at most left - 1 (`left` = max_tokens minus the tokens emitted so far, the
+// pending one among them); at most `room` (positions the drafts may take after the pending
+// token's). Never negative.
 int draft_budget(int draft, int64_t left, int64_t room);
 
 // One sequence's part of a drafting round.

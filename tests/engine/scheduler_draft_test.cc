@@ -1,11 +1,13 @@
 // serve --draft: the scheduler's speculative decoding gives, under greedy, the draft 0 tokens
-// token for token for concurrent requests (verification runs batched beside each other and
-// beside prompt chunks), ending at max_tokens, at a stop id inside an accepted run, or when
-// the client goes away, exactly where draft 0 ends.
+// token for token, with the same logprobs bit for bit, for concurrent requests (verification
+// runs batched beside each other and beside prompts), ending at max_tokens, at a stop id
+// inside an accepted run, or when the client goes away, exactly where draft 0 ends.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <chrono>
 #include <future>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "engine/scheduler.h"
@@ -30,11 +32,13 @@ struct Job {
   int cancel_after = 0;  // > 0: the client goes away after this many tokens
 };
 
-// Runs the jobs concurrently on one scheduler; returns what each got.
+// Runs the jobs concurrently on one scheduler; returns what each got. Each prompt is prefilled
+// whole in the step that admits it (the chunking, like a prefix-cache hit, changes a prompt's
+// arithmetic, and it would depend on when the requests arrive).
 std::vector<std::unique_ptr<Collected>> serve(const CausalLm& lm, int draft, const std::vector<Job>& jobs,
                                               SchedulerMetrics* metrics) {
   std::vector<std::unique_ptr<Collected>> got;
-  Scheduler sched(lm, 4, 0, 0, /*prefill_chunk=*/256, 0, draft);
+  Scheduler sched(lm, 4, 0, 0, /*prefill_chunk=*/4096, 0, draft);
   for (const Job& j : jobs) {
     got.push_back(std::make_unique<Collected>());
     Collected* c = got.back().get();
@@ -54,6 +58,8 @@ std::vector<std::unique_ptr<Collected>> serve(const CausalLm& lm, int draft, con
     sched.submit(std::move(r));
   }
   for (auto& c : got) c->finish = c->done.get_future().get();
+  // The counters of the last step land after its on_finish calls.
+  while (sched.metrics().requests_active > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   *metrics = sched.metrics();
   return got;
 }
@@ -69,14 +75,24 @@ TEST(SchedulerDraft, GreedyEqualsDraftZeroForConcurrentRequests) {
     want.push_back(j["greedy_output_ids"].get<std::vector<int32_t>>());
   }
   // 0: to its EOS; 1: cut by max_tokens mid-answer; 2: a stop id from the middle of its answer
-  // (the first occurrence ends it); 3: the client leaves after 9 tokens.
+  // (the first occurrence ends it); 3: the client leaves after 9 tokens. On this model (seen by
+  // instrumenting judge_drafts) 0's EOS and 3's ninth token are accepted drafts with a draft
+  // after them, 2's stop id a corrected token; 1's 11th token is the bonus of a run whose
+  // drafts draft_budget cut to what max_tokens leaves.
   const int32_t mid_stop = want[2][want[2].size() / 2];
   std::vector<Job> jobs = {{prompts[0], 200, {1}},
                            {prompts[1], 11, {1}},
                            {prompts[2], 200, {1, mid_stop}},
                            {prompts[0], 200, {1}, 9}};
+  // The reference: each request alone with draft 0 (alone: no prefix-cache hit either).
+  std::vector<std::unique_ptr<Collected>> base;
   SchedulerMetrics m0, m2;
-  auto base = serve(*lm, 0, jobs, &m0);
+  int64_t base_generated = 0;
+  for (const Job& j : jobs) {
+    base.push_back(std::move(serve(*lm, 0, {j}, &m0).front()));
+    base_generated += m0.generated_tokens_total;
+    EXPECT_EQ(m0.draft_tokens_total, 0);
+  }
   auto spec = serve(*lm, 2, jobs, &m2);
   ASSERT_EQ(base[0]->ids, want[0]);  // draft 0 is the reference greedy output
   EXPECT_EQ(base[1]->ids, std::vector<int32_t>(want[1].begin(), want[1].begin() + 11));
@@ -92,12 +108,10 @@ TEST(SchedulerDraft, GreedyEqualsDraftZeroForConcurrentRequests) {
   EXPECT_EQ(spec[2]->finish.reason, "stop");
   EXPECT_EQ(spec[3]->finish.reason, "cancelled");
   EXPECT_EQ(spec[3]->ids.size(), 9u);
-  EXPECT_EQ(m0.draft_tokens_total, 0);
-  EXPECT_EQ(m0.draft_accepted_total, 0);
   EXPECT_GT(m2.draft_tokens_total, 0);
   EXPECT_GT(m2.draft_accepted_total, 0);
   EXPECT_LE(m2.draft_accepted_total, m2.draft_tokens_total);
-  EXPECT_EQ(m2.generated_tokens_total, m0.generated_tokens_total);
+  EXPECT_EQ(m2.generated_tokens_total, base_generated);
   EXPECT_EQ(m2.draft, 2);
 }
 
