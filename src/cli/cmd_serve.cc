@@ -43,6 +43,7 @@ int cmd_serve(const ServeArgs& a) {
   o.max_body_bytes = static_cast<size_t>(parse_bytes(a.max_body_bytes, "--max-body-bytes"));
   o.request_timeout_s = a.request_timeout_s;
   o.max_queued = a.max_queued;
+  o.draft = a.draft;
   if (a.port < 0 || a.port > 65535) throw Error("--port must be in 0..65535");
   server::Server srv(o);
   const int port = srv.bind();
@@ -55,8 +56,10 @@ int cmd_serve(const ServeArgs& a) {
     std::fprintf(stderr, "dseek serve: signal %d, shutting down\n", sig);
     srv.stop();
   });
-  std::fprintf(stderr, "dseek serve: model %s, %d parallel sequences, context %lld tokens\n", srv.model_id().c_str(),
-               o.parallel, static_cast<long long>(srv.state().scheduler->ctx_size()));
+  std::fprintf(stderr, "dseek serve: model %s, %d parallel sequences, context %lld tokens", srv.model_id().c_str(), o.parallel,
+               static_cast<long long>(srv.state().scheduler->ctx_size()));
+  if (o.draft > 0) std::fprintf(stderr, ", speculative decoding: %d MTP drafts a step (no prefix-cache reuse)", o.draft);
+  std::fprintf(stderr, "\n");
   {  // The memory plan: mmap'd weights, KV cache a token (latent + k_pe, indexer key), budget.
     const Scheduler& sch = *srv.state().scheduler;
     if (const Model* m = sch.lm().v3(); m && sch.pool()) {

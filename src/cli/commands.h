@@ -116,6 +116,7 @@ struct ServeArgs {
   std::string max_body_bytes = "8M";            // larger request bodies get 413
   double request_timeout_s = 0;                 // > 0: generation requests end with 504 after this long
   int64_t max_queued = 0;                       // > 0: requests beyond this many waiting get 503
+  int draft = 0;                                // tokens the MTP layer drafts a step (0: off)
 };
 int cmd_serve(const ServeArgs& a);
 

@@ -283,6 +283,11 @@ int main(int argc, char** argv) {
                       "seconds a generation request may take, waiting included; then 504 (streams end with an error event); 0: no limit")
       ->capture_default_str()
       ->check(non_negative());
+  c_serve->add_option("--draft", serve.draft,
+                      "speculative decoding: tokens the checkpoint's MTP layer drafts a step for each decoding sequence, "
+                      "verified with the batch's next step (0 = off, at most 6; greedy output is unchanged, sampling keeps "
+                      "its distribution; DeepSeek-V3.x with an MTP layer; prompts are then prefilled whole, no prefix-cache reuse)")
+      ->capture_default_str();
   c_serve->add_option("--max-queued", serve.max_queued,
                       "requests that may wait for a free slot; more get 503 with Retry-After; 0: no limit")
       ->capture_default_str()

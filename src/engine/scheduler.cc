@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/spec_step.h"
+#include "engine/speculative.h"
 #include "engine/state_budget.h"
 #include "runtime/error.h"
 
@@ -19,18 +21,31 @@ struct Scheduler::Seq {
   std::unique_ptr<Sampler> sampler;
   std::vector<int32_t> pending;  // tokens still to feed (prompt rest, then the last sample)
   int64_t generated = 0, cached = 0;
+  // --draft: the drafter's sampler; the drafts the next step verifies after `pending` and their
+  // distributions q; the MTP entries to keep once they are judged; the MTP entries this step
+  // adds (feed[i] follows the position whose main-model hidden state is feed_hid[i, :]); the
+  // hidden state of the last prompt position fed, waiting for the token after it.
+  std::unique_ptr<Sampler> drafter;
+  std::vector<int32_t> drafts;
+  std::vector<TokenDist> qs;
+  int64_t mtp_verified = 0;
+  std::vector<int32_t> feed;
+  std::vector<float> feed_hid, last_hid;
   bool admitted = false;
   Clock::time_point submitted, started, first_token;
   bool got_first = false, done = false;
 };
 
 Scheduler::Scheduler(const CausalLm& lm, int parallel, int64_t ctx_size, int64_t kv_budget_bytes, int prefill_chunk,
-                     double prefill_step_s)
+                     double prefill_step_s, int draft)
     : lm_(lm),
       parallel_(std::max(1, parallel)),
       ctx_size_(ctx_size),
       prefill_chunk_(std::max(1, prefill_chunk)),
+      draft_(draft),
       prefill_step_s_(std::max(0.0, prefill_step_s)) {
+  check_draft(lm, draft);
+  m_.draft = draft;
   const int64_t maxpos = lm.info().max_positions;
   if (ctx_size_ <= 0 || ctx_size_ > maxpos) ctx_size_ = maxpos;
   pool_ = lm.new_pool(kv_budget_bytes);
@@ -89,6 +104,7 @@ uint64_t Scheduler::submit(GenRequest req) {
   s->sampler = std::make_unique<Sampler>(req.opt.sampling);
   s->sampler->set_prompt(req.prompt);  // repetition_penalty counts the prompt (as vLLM)
   if (req.opt.constraint) s->sampler->set_constraint(req.opt.constraint(req.opt.stop_ids));
+  if (draft_ > 0) s->drafter = std::make_unique<Sampler>(draft_sampling(req.opt.sampling));
   s->pending = req.prompt;
   s->req = std::move(req);
   s->submitted = Clock::now();
@@ -207,7 +223,7 @@ void Scheduler::loop() {
         const int64_t prompt_n = static_cast<int64_t>(q.req.prompt.size());
         if (budget_ && budget_->bytes_at(prompt_n + 1) > budget_->available() && !active.empty()) break;
         q.cache = budget_ ? lm_.new_sequence_in(budget_) : lm_.new_sequence(pool_);
-        q.cached = q.cache->adopt_prefix(q.req.prompt);
+        q.cached = draft_ > 0 ? 0 : q.cache->adopt_prefix(q.req.prompt);  // drafting needs every hidden state
         if (budget_) {
           try {
             q.cache->reserve(prompt_n - q.cached + 1);
@@ -259,6 +275,7 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
   std::vector<LmRun> runs;
   std::vector<Seq*> in_batch;
   std::vector<bool> samples;  // this step ends the sequence's pending tokens: sample after it
+  std::vector<bool> verifies;  // --draft: a decoding sequence's pending token + drafts
   int64_t prefill_tokens = 0, decode_tokens = 0, prefill_budget = prefill_chunk_;
   if (prefill_step_s_ > 0 && prefill_token_s_ > 0)
     prefill_budget = std::clamp(static_cast<int64_t>(prefill_step_s_ / prefill_token_s_), std::min<int64_t>(kMinPrefillTokens, prefill_chunk_),
@@ -278,78 +295,135 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
       take = std::min(take, prefill_budget);
       prefill_budget -= take;
     }
+    const bool verify = draft_ > 0 && s.generated > 0;
+    std::vector<int32_t> toks(s.pending.begin(), s.pending.begin() + take);
+    if (verify) toks.insert(toks.end(), s.drafts.begin(), s.drafts.end());
     try {
-      s.cache->reserve(take);
+      try {
+        s.cache->reserve(static_cast<int64_t>(toks.size()));
+      } catch (const KvCacheFull&) {
+        if (!verify || s.drafts.empty()) throw;
+        s.drafts.clear();  // no room for the drafts: the pending token alone, as draft 0 would
+        s.qs.clear();
+        toks.resize(1);
+        s.cache->reserve(1);
+      }
     } catch (const KvCacheFull& e) {
       finish(s, "error", e.what());
       continue;
     }
     in_batch.push_back(&s);
-    runs.push_back({s.cache.get(), std::vector<int32_t>(s.pending.begin(), s.pending.begin() + take)});
+    runs.push_back({s.cache.get(), std::move(toks)});
     s.pending.erase(s.pending.begin(), s.pending.begin() + take);
     samples.push_back(s.pending.empty());
-    (take > 1 || s.generated == 0 ? prefill_tokens : decode_tokens) += take;
+    verifies.push_back(verify);
+    if (!verify) (take > 1 || s.generated == 0 ? prefill_tokens : decode_tokens) += take;
   }
   if (in_batch.empty()) return;
   auto t0 = Clock::now();
-  std::vector<float> logits_all;
+  const int64_t V = lm_.info().vocab_size;
+  std::vector<float> logits_all, hidden;
+  std::vector<int64_t> first_row(in_batch.size()), begin(in_batch.size());  // logits row, batch row of each run
   try {
-    logits_all = lm_.forward_batch(runs);
+    if (draft_ == 0) {
+      logits_all = lm_.forward_batch(runs);
+      for (size_t i = 0; i < in_batch.size(); ++i) first_row[i] = static_cast<int64_t>(i);
+    } else {
+      // One Model::forward as forward_batch runs it, with logits for every row of a
+      // verification run (< kPrefillGemmRows rows: the decode kernels, the bits of one-token
+      // decode) and the last row of a prompt chunk; the hidden states feed the MTP layer.
+      Batch b;
+      std::vector<SequenceCache*> caches;
+      std::vector<int32_t> rows;
+      for (size_t i = 0; i < in_batch.size(); ++i) {
+        SequenceCache* c = runs[i].seq->v3_cache();
+        begin[i] = static_cast<int64_t>(b.tokens.size());
+        b.tokens.insert(b.tokens.end(), runs[i].tokens.begin(), runs[i].tokens.end());
+        b.seq.insert(b.seq.end(), runs[i].tokens.size(), static_cast<int32_t>(caches.size()));
+        caches.push_back(c);
+        first_row[i] = static_cast<int64_t>(rows.size());
+        const int64_t n = static_cast<int64_t>(runs[i].tokens.size());
+        for (int64_t j = verifies[i] ? 0 : n - 1; j < n; ++j) rows.push_back(static_cast<int32_t>(begin[i] + j));
+        if (verifies[i]) c->set_verified_limit(c->length + 1);  // drafts are not published before they are judged
+      }
+      ForwardResult r = lm_.v3()->forward(b, caches, rows);
+      logits_all = std::move(r.logits);
+      hidden = std::move(r.hidden);
+    }
   } catch (const std::exception& e) {
     for (Seq* s : in_batch) finish(*s, "error", e.what());
     return;
   }
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
   if (prefill_tokens > 0) prefill_token_s_ = dt / static_cast<double>(prefill_tokens);  // decodes' share included: errs short
-  const int64_t V = lm_.info().vocab_size;
-  int64_t sampled = 0;
+  const int64_t D = draft_ > 0 ? lm_.v3()->config().hidden_size : 0;
+  int64_t sampled = 0, drafted = 0, accepted = 0;
+  std::vector<Seq*> to_draft;
   for (size_t i = 0; i < in_batch.size(); ++i) {
     Seq& s = *in_batch[i];
-    if (!samples[i]) continue;  // mid-prompt chunk: nothing to sample yet
+    const float* logits = logits_all.data() + first_row[i] * V;
+    const int64_t n = static_cast<int64_t>(runs[i].tokens.size());
+    const float* hid = hidden.data() + begin[i] * D;
+    if (verifies[i]) {
+      const int64_t L0 = s.cache->length() - n;
+      int64_t acc = 0;
+      std::vector<int32_t> got;
+      try {
+        got = judge_drafts(
+            *s.sampler, logits, V, s.drafts, s.qs, s.req.opt.accept_rule,
+            [&](int32_t tok, int j) { return emit(s, logits + static_cast<int64_t>(j) * V, tok, L0 + j + 1); }, &acc);
+      } catch (const std::exception& e) {  // a constraint over its limits (grammar: too many states)
+        finish(s, "error", e.what());
+        continue;
+      }
+      const int64_t e = static_cast<int64_t>(got.size());
+      sampled += e;
+      decode_tokens += e;
+      drafted += static_cast<int64_t>(s.drafts.size());
+      accepted += acc;
+      if (s.done) continue;
+      try {
+        settle_verified(*s.cache->v3_cache(), L0, e, s.mtp_verified);
+      } catch (const std::exception& ex) {
+        finish(s, "error", ex.what());
+        continue;
+      }
+      s.feed = got;
+      s.feed_hid.assign(hid, hid + e * D);
+      s.pending = {got.back()};
+      to_draft.push_back(&s);
+      continue;
+    }
+    if (draft_ > 0) {  // a prompt chunk: the MTP entries of its positions whose next token is known
+      s.feed.assign(runs[i].tokens.begin() + (s.last_hid.empty() ? 1 : 0), runs[i].tokens.end());
+      s.feed_hid = std::move(s.last_hid);
+      s.feed_hid.insert(s.feed_hid.end(), hid, hid + (n - 1) * D);
+      s.last_hid.assign(hid + (n - 1) * D, hid + n * D);
+    }
+    if (!samples[i]) {  // mid-prompt chunk: nothing to sample yet
+      if (draft_ > 0) to_draft.push_back(&s);
+      continue;
+    }
     if (s.generated == 0) s.cache->publish();  // the whole prompt is in: reusable by later requests
-    const float* logits = logits_all.data() + i * V;
-    TokenEvent ev;
+    int32_t id;
     try {
-      ev.id = s.sampler->sample(logits, V);
+      id = s.sampler->sample(logits, V);
     } catch (const std::exception& e) {  // a constraint over its limits (grammar: too many states)
       finish(s, "error", e.what());
       continue;
     }
-    if (s.req.top_logprobs >= 0) {
-      float mx = *std::max_element(logits, logits + V);
-      double z = 0;
-      for (int64_t v = 0; v < V; ++v) z += std::exp(double(logits[v]) - mx);
-      const float lz = static_cast<float>(std::log(z)) + mx;
-      ev.logprob = logits[ev.id] - lz;
-      if (s.req.top_logprobs > 0) {
-        std::vector<int32_t> idx(V);
-        for (int64_t v = 0; v < V; ++v) idx[v] = static_cast<int32_t>(v);
-        const int k = std::min<int>(s.req.top_logprobs, static_cast<int>(V));
-        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                          [&](int32_t a, int32_t c) { return logits[a] > logits[c] || (logits[a] == logits[c] && a < c); });
-        for (int j = 0; j < k; ++j) ev.top.emplace_back(idx[j], logits[idx[j]] - lz);
-      }
-    }
-    ++s.generated;
     ++sampled;
-    if (!s.got_first) {
-      s.got_first = true;
-      s.first_token = Clock::now();
-    }
-    // A completed constraint (nothing may follow the structured output) ends it like a stop id.
-    const bool stop_id = std::find(s.req.opt.stop_ids.begin(), s.req.opt.stop_ids.end(), ev.id) != s.req.opt.stop_ids.end() ||
-                         s.sampler->constraint_done();
-    bool keep = !s.req.on_token || s.req.on_token(ev);
-    if (!keep) {
-      finish(s, "cancelled");
-    } else if (stop_id) {
-      finish(s, "stop");
-    } else if (s.generated >= s.req.opt.max_tokens || s.cache->length() + 1 >= ctx_size_) {
-      finish(s, "length");
-    } else {
-      s.pending = {ev.id};
+    if (emit(s, logits, id, s.cache->length())) continue;
+    s.pending = {id};
+    if (draft_ > 0) {  // the first token follows the prompt's last position
+      s.feed.push_back(id);
+      s.feed_hid.insert(s.feed_hid.end(), s.last_hid.begin(), s.last_hid.end());
+      s.last_hid.clear();
+      to_draft.push_back(&s);
     }
   }
+  if (!to_draft.empty()) draft(to_draft);
+  const double step_s = std::chrono::duration<double>(Clock::now() - t0).count();  // drafting included
   std::lock_guard<std::mutex> l(mu_);
   if (pool_) {
     const KvPoolStats ps = pool_->stats();
@@ -360,13 +434,82 @@ void Scheduler::step(std::vector<std::unique_ptr<Seq>>& active) {
   }
   m_.prompt_tokens_total += prefill_tokens;
   m_.generated_tokens_total += sampled;
-  // Time of a mixed step is attributed to prefill when it carried any prompt tokens.
+  m_.draft_tokens_total += drafted;
+  m_.draft_accepted_total += accepted;
+  // Time of a mixed step is attributed to prefill when it carried any prompt tokens. A
+  // verification run counts the tokens it emitted.
   if (prefill_tokens > 0) {
-    m_.prefill_seconds_total += dt;
+    m_.prefill_seconds_total += step_s;
     m_.prefill_tokens_total += prefill_tokens;
   } else {
-    m_.decode_seconds_total += dt;
+    m_.decode_seconds_total += step_s;
     m_.decode_tokens_total += decode_tokens;
+  }
+}
+
+bool Scheduler::emit(Seq& s, const float* logits, int32_t id, int64_t held) {
+  const int64_t V = lm_.info().vocab_size;
+  TokenEvent ev;
+  ev.id = id;
+  if (s.req.top_logprobs >= 0) {
+    float mx = *std::max_element(logits, logits + V);
+    double z = 0;
+    for (int64_t v = 0; v < V; ++v) z += std::exp(double(logits[v]) - mx);
+    const float lz = static_cast<float>(std::log(z)) + mx;
+    ev.logprob = logits[ev.id] - lz;
+    if (s.req.top_logprobs > 0) {
+      std::vector<int32_t> idx(V);
+      for (int64_t v = 0; v < V; ++v) idx[v] = static_cast<int32_t>(v);
+      const int k = std::min<int>(s.req.top_logprobs, static_cast<int>(V));
+      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                        [&](int32_t a, int32_t c) { return logits[a] > logits[c] || (logits[a] == logits[c] && a < c); });
+      for (int j = 0; j < k; ++j) ev.top.emplace_back(idx[j], logits[idx[j]] - lz);
+    }
+  }
+  ++s.generated;
+  if (!s.got_first) {
+    s.got_first = true;
+    s.first_token = Clock::now();
+  }
+  // A completed constraint (nothing may follow the structured output) ends it like a stop id.
+  const bool stop_id = std::find(s.req.opt.stop_ids.begin(), s.req.opt.stop_ids.end(), ev.id) != s.req.opt.stop_ids.end() ||
+                       s.sampler->constraint_done();
+  const bool keep = !s.req.on_token || s.req.on_token(ev);
+  if (!keep) {
+    finish(s, "cancelled");
+  } else if (stop_id) {
+    finish(s, "stop");
+  } else if (s.generated >= s.req.opt.max_tokens || held + 1 >= ctx_size_) {
+    finish(s, "length");
+  }
+  return s.done;
+}
+
+void Scheduler::draft(const std::vector<Seq*>& seqs) {
+  std::vector<DraftJob> jobs(seqs.size());
+  std::vector<DraftJob*> ptrs;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    Seq& s = *seqs[i];
+    DraftJob& j = jobs[i];
+    j.cache = s.cache->v3_cache();
+    j.feed = std::move(s.feed);
+    j.hid = std::move(s.feed_hid);
+    j.drafter = s.drafter.get();
+    // Drafts only after a sampled token (the pending one), at most as many as the request may
+    // still emit after it and the context may still hold (draft 0 finishes at length + 1 >= ctx).
+    if (s.generated > 0) j.k = draft_budget(draft_, s.req.opt.max_tokens - s.generated, ctx_size_ - 2 - j.cache->length);
+    ptrs.push_back(&j);
+  }
+  try {
+    draft_round(*lm_.v3(), ptrs);
+  } catch (const std::exception& e) {
+    for (Seq* s : seqs) finish(*s, "error", e.what());
+    return;
+  }
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    seqs[i]->drafts = std::move(jobs[i].drafts);
+    seqs[i]->qs = std::move(jobs[i].qs);
+    seqs[i]->mtp_verified = jobs[i].mtp_verified;
   }
 }
 

@@ -65,6 +65,10 @@ struct SchedulerMetrics {
   int64_t kv_cache_bytes = 0, kv_cache_tokens = 0;
   int64_t kv_blocks_used = 0, kv_blocks_capacity = -1, kv_block_tokens = 0;
   int64_t prefix_cached_tokens_total = 0, prefix_lookups = 0, prefix_hits = 0, kv_evictions = 0;
+  // Speculative decoding (--draft): tokens the MTP layer drafted, and those the main model
+  // accepted (<= drafted; each verification also emits one corrected or bonus token).
+  int64_t draft_tokens_total = 0, draft_accepted_total = 0;
+  int draft = 0;
   // The most tokens one sequence can hold under --kv-budget (-1: unbounded): V3's blocks x
   // block tokens, V4's largest length whose state fits the budget.
   int64_t kv_budget_tokens = -1;
@@ -94,8 +98,15 @@ class Scheduler {
   // the step should take about that long, from the seconds a prompt token cost in the last
   // step that prefilled (a token costs more as its context grows), never fewer than
   // kMinPrefillTokens; 0: prefill_chunk alone bounds a step.
+  // draft > 0: speculative decoding with the checkpoint's MTP layer (engine/speculative.h;
+  // check_draft's errors for V4, no MTP layer or out of 1..kMaxDraft): after each verified
+  // step a decoding sequence drafts `draft` tokens, and the next step verifies its pending
+  // token and the drafts as one run of draft + 1 rows beside the other sequences' runs. Greedy
+  // output is the draft 0 output token for token; sampled output has the same distribution.
+  // Prompts are then prefilled whole: the MTP layer needs the main model's hidden state at
+  // every prompt position, which a prefix-cache hit does not have (no prefix reuse).
   Scheduler(const CausalLm& lm, int parallel, int64_t ctx_size, int64_t kv_budget_bytes = 0, int prefill_chunk = 512,
-            double prefill_step_s = 0);
+            double prefill_step_s = 0, int draft = 0);
   static constexpr int64_t kMinPrefillTokens = 16;
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -122,6 +133,11 @@ class Scheduler {
   struct Seq;
   void loop();
   void step(std::vector<std::unique_ptr<Seq>>& active);
+  // Emits a sampled token of `s` (logits: its row, for logprobs) and finishes the sequence when
+  // it ends there (stop id, constraint done, max_tokens, context, client gone); true then.
+  bool emit(Seq& s, const float* logits, int32_t id, int64_t held);
+  // --draft: the MTP entries of what the last step verified, and the next drafts.
+  void draft(const std::vector<Seq*>& seqs);
   void finish(Seq& s, const std::string& reason, const std::string& error = {});
   // Finishes queued and running sequences whose timeout_s has passed (under mu_).
   void expire(std::vector<std::unique_ptr<Seq>>& active);
@@ -130,6 +146,7 @@ class Scheduler {
   const int parallel_;
   int64_t ctx_size_;
   int prefill_chunk_;
+  int draft_ = 0;
   double prefill_step_s_;
   double prefill_token_s_ = 0;
   int64_t max_queued_ = 0;      // under mu_  // seconds a prompt token cost in the last step that prefilled (loop thread)

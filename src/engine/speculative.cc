@@ -4,30 +4,10 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "engine/spec_step.h"
 #include "runtime/error.h"
 
 namespace dseek {
-
-namespace {
-
-// The draft distribution q. Any q keeps the output exact; this one applies the target's
-// temperature, filters and bias but not its penalties (they depend on what the target accepts).
-SamplingParams draft_params(const SamplingParams& p) {
-  SamplingParams d;
-  d.temperature = p.temperature;
-  d.top_k = p.top_k;
-  d.top_p = p.top_p;
-  d.min_p = p.min_p;
-  d.logit_bias = p.logit_bias;
-  d.seed = p.seed ? p.seed ^ 0x9e3779b97f4a7c15ull : 0;  // its own stream, reproducible with the seed
-  return d;
-}
-
-std::vector<float> last_row(const std::vector<float>& m, int64_t width) {
-  return std::vector<float>(m.end() - width, m.end());
-}
-
-}  // namespace
 
 void check_draft(const CausalLm& lm, int draft) {
   if (draft == 0) return;
@@ -97,7 +77,7 @@ std::vector<int32_t> generate_speculative(const CausalLm& lm, LmSequence& seq, c
   }
   feed.insert(feed.end(), prompt.begin(), prompt.end());
 
-  Sampler target(opt.sampling), drafter(draft_params(opt.sampling));
+  Sampler target(opt.sampling), drafter(draft_sampling(opt.sampling));
   target.set_prompt(prompt);
   if (opt.constraint) target.set_constraint(opt.constraint(opt.stop_ids));
   GenerateStats st;
@@ -105,22 +85,22 @@ std::vector<int32_t> generate_speculative(const CausalLm& lm, LmSequence& seq, c
   const auto t0 = clock::now();
 
   // Prefill in chunks (as generate does); after each, the MTP entries of the positions whose
-  // next token is known. `hid` holds the hidden states whose entries wait for a token.
+  // next token is known. job.hid's last row waits for its token (the next chunk's first).
   const size_t kChunk = 2048;
   std::vector<float> logits, hid;
+  DraftJob job;
+  job.cache = &cache;
+  job.drafter = &drafter;
   for (size_t p0 = 0; p0 < feed.size(); p0 += kChunk) {
     const size_t n = std::min(kChunk, feed.size() - p0);
     const std::vector<int32_t> chunk(feed.begin() + static_cast<int64_t>(p0), feed.begin() + static_cast<int64_t>(p0 + n));
     ForwardResult r = m.forward(Batch{chunk, std::vector<int32_t>(n, 0)}, {&cache}, false);
-    Batch mb;
-    if (!hid.empty()) mb.tokens.push_back(chunk[0]);
-    mb.tokens.insert(mb.tokens.end(), chunk.begin() + 1, chunk.end());
+    job.feed.assign(chunk.begin() + (hid.empty() ? 1 : 0), chunk.end());
     hid.insert(hid.end(), r.hidden.begin(), r.hidden.end() - D);
-    if (!mb.tokens.empty()) {
-      mb.seq.assign(mb.tokens.size(), 0);
-      m.forward_mtp(mb, hid, {&cache}, false);
-    }
-    hid = last_row(r.hidden, D);
+    job.hid = std::move(hid);
+    job.k = 0;
+    draft_round(m, {&job});
+    hid.assign(r.hidden.end() - D, r.hidden.end());
     logits = std::move(r.logits);
   }
   st.prefill_s = std::chrono::duration<double>(clock::now() - t0).count();
@@ -143,55 +123,31 @@ std::vector<int32_t> generate_speculative(const CausalLm& lm, LmSequence& seq, c
   std::vector<int32_t> step = {target.sample(logits.data(), V)};  // tokens emitted by the last step
   bool done = emit(step[0], cache.length);
   while (true) {
-    // The MTP entries of the verified positions (their hidden states `hid`, the tokens that
-    // followed them); the last one drafts.
-    std::vector<float> mh;
-    std::vector<float> draft_logits =
-        m.forward_mtp(Batch{step, std::vector<int32_t>(step.size(), 0)}, hid, {&cache}, false, nullptr, &mh);
+    // The MTP entries of the verified positions (their hidden states, the tokens that
+    // followed them); the last one drafts. A finished sequence still gets its entries, so
+    // the MTP cache holds one a position (a chat turn continues from it).
+    const int64_t L0 = cache.length;
+    job.feed = step;
+    job.hid = std::move(hid);
+    job.k = done ? 0 : draft_budget(opt.draft, opt.max_tokens - static_cast<int64_t>(out.size()), max_pos - L0 - 1);
+    draft_round(m, {&job});
     if (done) break;
-    const int64_t L0 = cache.length, m0 = cache.mtp_length;
-    const int k = static_cast<int>(std::min<int64_t>(
-        {opt.draft, opt.max_tokens - static_cast<int64_t>(out.size()) - 1, max_pos - L0 - 1}));
-    std::vector<int32_t> drafts;
-    std::vector<TokenDist> qs;
-    for (int i = 0; i < k; ++i) {
-      if (i > 0) {  // chained: the MTP layer's own normed hidden state and its last draft
-        std::vector<float> prev = last_row(mh, D);
-        draft_logits = m.forward_mtp(Batch{{drafts.back()}, {0}}, prev, {&cache}, false, nullptr, &mh);
-      }
-      qs.push_back(drafter.distribution(draft_logits.data(), V));
-      drafts.push_back(drafter.draw(qs.back()));
-    }
     // Verify the pending token and the drafts in one run; only the pending token's position
     // counts as verified until the drafts are judged.
     std::vector<int32_t> run = {step.back()};
-    run.insert(run.end(), drafts.begin(), drafts.end());
+    run.insert(run.end(), job.drafts.begin(), job.drafts.end());
     cache.set_verified_limit(L0 + 1);
     ForwardResult r = m.forward(Batch{run, std::vector<int32_t>(run.size(), 0)}, {&cache}, true);
-    step.clear();
     int64_t accepted = 0;
-    for (int j = 0; j <= k && !done; ++j) {
-      const float* row = r.logits.data() + static_cast<int64_t>(j) * V;
-      bool acc = false;
-      int32_t tok;
-      if (j < k) {
-        tok = verify_draft(target, target.distribution(row, V), qs[j], drafts[j], &acc, opt.accept_rule);
-        target.accept(tok);
-      } else {
-        tok = target.sample(row, V);  // every draft accepted: the bonus token
-      }
-      accepted += acc;
-      step.push_back(tok);
-      done = emit(tok, L0 + j + 1);
-      if (!acc) break;
-    }
+    step = judge_drafts(
+        target, r.logits.data(), V, job.drafts, job.qs, opt.accept_rule,
+        [&](int32_t tok, int j) { return done = emit(tok, L0 + j + 1); }, &accepted);
     // Positions L0 .. L0 + e - 1 hold the pending token and the accepted drafts before the
     // last emitted token: the rest, and the chained draft entries of the MTP cache, go.
     const int64_t e = static_cast<int64_t>(step.size());
-    cache.truncate(L0 + e);
-    cache.truncate_mtp(m0);
-    cache.set_verified_limit(INT64_MAX);
+    settle_verified(cache, L0, e, job.mtp_verified);
     hid.assign(r.hidden.begin(), r.hidden.begin() + e * D);
+    const int k = static_cast<int>(job.drafts.size());
     if (k > 0) {
       ++st.verify_steps;
       st.drafted_tokens += k;

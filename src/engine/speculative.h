@@ -10,6 +10,10 @@
 // output has the same distribution. Rejected positions leave the paged cache and the MTP
 // cache as if never written (SequenceCache::truncate / truncate_mtp), and blocks holding
 // unverified drafts are not published for prefix reuse (SequenceCache::set_verified_limit).
+// The loop's steps (drafting, judging, rolling back) are engine/spec_step.h, shared with the
+// server's Scheduler (`serve --draft`), whose verification runs share a batched forward: the
+// kernels are picked per sequence from its own row count (Model::prefill_gemm_rows, per routed
+// expert too), so a run of draft + 1 rows takes the decode kernels whatever else is in the step.
 #pragma once
 #include <cstdint>
 #include <functional>

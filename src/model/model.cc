@@ -161,6 +161,21 @@ void Model::block(const LayerWeights& L, int tag, std::vector<float>& h, std::ve
 
 ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
                              bool all_logits, Trace* trace) const {
+  return forward_rows(batch, caches, all_logits, nullptr, trace);
+}
+
+ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
+                             const std::vector<int32_t>& logit_rows) const {
+  for (size_t i = 0; i < logit_rows.size(); ++i)
+    if (logit_rows[i] < 0 || logit_rows[i] >= static_cast<int32_t>(batch.tokens.size()) ||
+        (i > 0 && logit_rows[i] <= logit_rows[i - 1]))
+      throw Error("forward: logit rows must ascend within the batch's " + std::to_string(batch.tokens.size()) +
+                  " rows (row " + std::to_string(logit_rows[i]) + ")");
+  return forward_rows(batch, caches, false, &logit_rows, nullptr);
+}
+
+ForwardResult Model::forward_rows(const Batch& batch, const std::vector<SequenceCache*>& caches, bool all_logits,
+                                  const std::vector<int32_t>* logit_rows, Trace* trace) const {
   const ModelConfig& c = config();
   const int64_t D = c.hidden_size, N = static_cast<int64_t>(batch.tokens.size());
   std::vector<Run> runs = runs_of(batch, caches, false);
@@ -188,7 +203,9 @@ ForwardResult Model::forward(const Batch& batch, const std::vector<SequenceCache
   for (int64_t i = 0; i < N * D; ++i) h[i] += residual[i];
   rmsnorm(h.data(), N, D, w_.norm.data(), c.rms_norm_eps, out.hidden.data());
   bf(out.hidden.data(), N * D);
-  if (all_logits) {
+  if (logit_rows) {
+    out.logit_rows = *logit_rows;
+  } else if (all_logits) {
     for (int64_t i = 0; i < N; ++i) out.logit_rows.push_back(static_cast<int32_t>(i));
   } else {
     for (const Run& r : runs) out.logit_rows.push_back(static_cast<int32_t>(r.begin + r.count - 1));

@@ -96,6 +96,12 @@ class Model {
   // id out of range or a position past max_position_embeddings.
   ForwardResult forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
                         bool all_logits, Trace* trace = nullptr) const;
+  // The same, with logits for the batch rows `logit_rows` only (ascending indexes into
+  // batch.tokens), each through the decode kernels as a sampled row takes them: the server's
+  // speculative verification wants every row of a sequence's draft run but only the last row
+  // of a batch-mate's prompt chunk. Throws dseek::Error for a row out of range, as forward.
+  ForwardResult forward(const Batch& batch, const std::vector<SequenceCache*>& caches,
+                        const std::vector<int32_t>& logit_rows) const;
 
   // MTP layer (DeepSeek-V3 report §2.2; vLLM/SGLang semantics, oracle mtp_forward): for each
   // token i of a sequence, combines the main model's final normed hidden state h_i with the
@@ -114,6 +120,9 @@ class Model {
     int64_t begin, count, start_pos;
   };
   std::vector<Run> runs_of(const Batch& b, const std::vector<SequenceCache*>& caches, bool mtp) const;
+  // forward's body: logits for `rows` (null: all of them with all_logits, else each run's last).
+  ForwardResult forward_rows(const Batch& batch, const std::vector<SequenceCache*>& caches, bool all_logits,
+                             const std::vector<int32_t>* rows, Trace* trace) const;
   // Which rows of a product take the prefill GEMM (kernels/linear.h linear_prefill): those of a
   // sequence that contributes at least kPrefillGemmRows rows to it; decode tokens and short
   // runs take the decode kernels. It depends on the sequence's own rows only, so a sequence's

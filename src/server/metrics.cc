@@ -50,6 +50,10 @@ std::string prometheus_text(const HttpCounters& http, const SchedulerMetrics& m,
   metric("dseek_decode_tokens_per_second", "gauge",
          "Decoded tokens per second of decode time, all sequences together (since start).",
          m.decode_seconds_total > 0 ? double(m.decode_tokens_total) / m.decode_seconds_total : 0.0);
+  metric("dseek_draft_tokens_total", "counter", "Tokens the MTP layer drafted (serve --draft; 0 without).",
+         double(m.draft_tokens_total));
+  metric("dseek_draft_accepted_total", "counter", "Drafted tokens the main model accepted (<= drafted).",
+         double(m.draft_accepted_total));
   metric("dseek_kv_cache_tokens", "gauge", "Tokens held in the KV caches of active sequences.", double(m.kv_cache_tokens));
   metric("dseek_kv_cache_bytes", "gauge", "Bytes of the KV caches of active sequences.", double(m.kv_cache_bytes));
   metric("dseek_kv_blocks_used", "gauge", "Blocks of the paged KV cache in use.", double(m.kv_blocks_used));

@@ -116,7 +116,7 @@ Server::Server(const ServerOptions& opt) {
   if (opt.prefill_chunk < 1) throw Error("--prefill-chunk must be >= 1");
   if (opt.prefill_step_ms < 0) throw Error("--prefill-step-ms must be >= 0");
   st_.scheduler = std::make_unique<Scheduler>(st_.engine->lm(), opt.parallel, opt.ctx_size, opt.kv_budget_bytes,
-                                              opt.prefill_chunk, opt.prefill_step_ms / 1000.0);
+                                              opt.prefill_chunk, opt.prefill_step_ms / 1000.0, opt.draft);
   if (opt.request_timeout_s < 0) throw Error("--request-timeout must be >= 0");
   if (opt.max_queued < 0) throw Error("--max-queued must be >= 0");
   st_.scheduler->set_max_queued(opt.max_queued);

@@ -27,6 +27,7 @@ struct ServerOptions {
   int64_t kv_budget_bytes = 0;     // memory of the shared paged KV cache; 0: unbounded
   int prefill_chunk = 512;         // prompt tokens prefilled per step
   double prefill_step_ms = 0;      // time budget of a step with prompt tokens (0: prefill_chunk alone)
+  int draft = 0;                   // speculative decoding: tokens the MTP layer drafts a step (0: off)
   std::string chat_format;         // v3 | v3.1 | v3.2 | v4; empty: the checkpoint's (engine/chat_format.h)
   size_t max_body_bytes = 8u << 20;  // larger request bodies get 413
   double request_timeout_s = 0;    // > 0: a generation request ends with 504 after this long (queue included)
