@@ -126,7 +126,9 @@ const std::vector<uint8_t>& cached_weights(DType t, int64_t bytes) {
   return w;
 }
 
-template <DType kType>
+// kInt8: through the int8 numerics mode (linear_int8: activations quantised per call, as in
+// decode), for the types with an int8 kernel; compare with BM_matvec_cold<BF16> in the same run.
+template <DType kType, bool kInt8 = false>
 void BM_matvec_cold(benchmark::State& st) {
   const int64_t rows = st.range(0), cols = st.range(1);
   const int64_t mbytes = rows * static_cast<int64_t>(dtype_row_bytes(kType, cols));
@@ -137,31 +139,17 @@ void BM_matvec_cold(benchmark::State& st) {
   int64_t c = 0;
   for (auto _ : st) {
     Matrix m{kType, rows, cols, w.data() + c * mbytes, nullptr, "w"};
-    linear(x.data(), 1, m, y.data());
+    if constexpr (kInt8) linear_int8(x.data(), 1, m, y.data());
+    else linear(x.data(), 1, m, y.data());
     benchmark::DoNotOptimize(y.data());
     c = (c + 1) % copies;
   }
   st.SetBytesProcessed(st.iterations() * mbytes);
   st.SetItemsProcessed(st.iterations() * rows * cols);  // weights/s
 }
-// The same through the int8 numerics mode (linear_int8: activations quantised per call, as in
-// decode), for the types with an int8 kernel; compare with BM_matvec_cold<BF16> in the same run.
 template <DType kType>
 void BM_matvec_cold_int8(benchmark::State& st) {
-  const int64_t rows = st.range(0), cols = st.range(1);
-  const int64_t mbytes = rows * static_cast<int64_t>(dtype_row_bytes(kType, cols));
-  const int64_t copies = std::max<int64_t>(1, ((int64_t(1) << 30) + mbytes - 1) / mbytes);
-  const std::vector<uint8_t>& w = cached_weights(kType, copies * mbytes);
-  std::vector<float> x(cols), y(rows);
-  for (int64_t i = 0; i < cols; ++i) x[i] = 0.5f - static_cast<float>(i % 7) * 0.125f;
-  int64_t c = 0;
-  for (auto _ : st) {
-    Matrix m{kType, rows, cols, w.data() + c * mbytes, nullptr, "w"};
-    linear_int8(x.data(), 1, m, y.data());
-    benchmark::DoNotOptimize(y.data());
-    c = (c + 1) % copies;
-  }
-  st.SetBytesProcessed(st.iterations() * mbytes);
+  BM_matvec_cold<kType, true>(st);
 }
 #define DSEEK_MATVEC_COLD(T) \
   BENCHMARK_TEMPLATE(BM_matvec_cold, DType::T)->ArgNames({"rows", "cols"})->Args({2048, 7168})->UseRealTime()->Unit(benchmark::kMicrosecond)

@@ -110,8 +110,12 @@ void check_stream_property(const std::string& text, bool thinking, const std::ve
     for (size_t i = 0; i < n; ++i) {
       EXPECT_EQ(msg["tool_calls"][i]["id"], "call_t_" + std::to_string(i));
       EXPECT_EQ(msg["tool_calls"][i]["function"]["name"], want.tool_calls[i].name);
-      EXPECT_EQ(msg["tool_calls"][i]["function"]["arguments"], want.tool_calls[i].arguments);
-      EXPECT_TRUE(json::accept(want.tool_calls[i].arguments));
+      // The server always sends JSON arguments: where the format's parse keeps a raw value
+      // that is not JSON (V4's reference does: parse005), the server's string must differ.
+      const std::string got = msg["tool_calls"][i]["function"]["arguments"];
+      EXPECT_TRUE(json::accept(got)) << got;
+      if (json::accept(want.tool_calls[i].arguments)) EXPECT_EQ(got, want.tool_calls[i].arguments);
+      else EXPECT_EQ(codec.format, chat::Format::V4) << want.tool_calls[i].arguments;
     }
     EXPECT_EQ(whole["choices"][0]["finish_reason"], n > 0 ? "tool_calls" : "stop");
   } else if (msg.contains("tool_calls")) {
@@ -186,6 +190,14 @@ void check_stream_property(const std::string& text, bool thinking, const std::ve
   }
 }
 
+// A vector's case_id as a test name (letters and digits; the rest '_').
+std::string case_name(const ::testing::TestParamInfo<json>& info) {
+  std::string s = info.param["case_id"];
+  for (char& ch : s)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return s;
+}
+
 class StreamProperty : public ::testing::TestWithParam<json> {};
 
 TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
@@ -195,12 +207,7 @@ TEST_P(StreamProperty, EverySplitGivesTheNonStreamedResponse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamProperty, ::testing::ValuesIn(parse_vectors()),
-                         [](const ::testing::TestParamInfo<json>& info) {
-                           std::string s = info.param["case_id"];
-                           for (char& ch : s)
-                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return s;
-                         });
+                         case_name);
 
 TEST(StreamProperty, AllVectorsLoaded) { EXPECT_EQ(parse_vectors().size(), 36u); }
 
@@ -228,12 +235,7 @@ std::vector<json> v3_parse_vectors() {
 }
 
 INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamPropertyV3, ::testing::ValuesIn(v3_parse_vectors()),
-                         [](const ::testing::TestParamInfo<json>& info) {
-                           std::string s = info.param["case_id"];
-                           for (char& ch : s)
-                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return s;
-                         });
+                         case_name);
 
 TEST(StreamPropertyV3, AllVectorsLoaded) { EXPECT_EQ(v3_parse_vectors().size(), 88u); }
 
@@ -258,12 +260,7 @@ TEST_P(StreamPropertyV4, EverySplitGivesTheNonStreamedResponse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ParseVectors, StreamPropertyV4, ::testing::ValuesIn(v4_parse_vectors()),
-                         [](const ::testing::TestParamInfo<json>& info) {
-                           std::string s = info.param["case_id"];
-                           for (char& ch : s)
-                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return s;
-                         });
+                         case_name);
 
 TEST(StreamPropertyV4, AllVectorsLoaded) { EXPECT_EQ(v4_parse_vectors().size(), 12u); }
 
