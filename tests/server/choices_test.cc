@@ -11,18 +11,8 @@
 namespace dseek::server::test {
 namespace {
 
-class Choices : public ::testing::Test {
+class Choices : public SharedServerTestWith<ctx1024_parallel4> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions o;
-    o.ctx_size = 1024;
-    o.parallel = 4;
-    server_ = new LiveServer(o);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   static json post(const std::string& path, const json& body) {
     auto c = server_->client();
     auto r = c.Post(path, body.dump(), "application/json");
@@ -35,9 +25,7 @@ class Choices : public ::testing::Test {
     EXPECT_TRUE(r && r->status == 200);
     return r ? r->body : "";
   }
-  static LiveServer* server_;
 };
-LiveServer* Choices::server_ = nullptr;
 
 json chat_request(int n, int64_t seed) {
   return {{"messages", json::array({{{"role", "user"}, {"content", "Who are you?"}}})},

@@ -124,18 +124,8 @@ void expect_clean(const json& err) {
     EXPECT_EQ(m.find(leak), std::string::npos) << m;
 }
 
-class RequestFields : public ::testing::Test {
+class RequestFields : public SharedServerTestWith<ctx1024_parallel4> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions o;
-    o.ctx_size = 1024;
-    o.parallel = 4;
-    server_ = new LiveServer(o);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   static const char* path(const std::string& which) { return which == "chat" ? "/v1/chat/completions" : "/v1/completions"; }
   static json base(const std::string& which) {
     json b = {{"max_tokens", 4}, {"temperature", 0}};
@@ -147,9 +137,7 @@ class RequestFields : public ::testing::Test {
     auto c = server_->client();
     return c.Post(path(which), body.dump(), "application/json");
   }
-  static LiveServer* server_;
 };
-LiveServer* RequestFields::server_ = nullptr;
 
 // The README's table lists exactly the fields each endpoint knows, and this test's table
 // exactly the README's, with the same status.

@@ -38,27 +38,22 @@ int32_t unique_id(const std::string& text) {
   return it->second[0];
 }
 
-class SamplingFields : public ::testing::Test {
+ServerOptions ctx1024_parallel2() {
+  ServerOptions o;
+  o.ctx_size = 1024;
+  o.parallel = 2;
+  return o;
+}
+
+class SamplingFields : public SharedServerTestWith<ctx1024_parallel2> {
  protected:
-  static void SetUpTestSuite() {
-    ServerOptions o;
-    o.ctx_size = 1024;
-    o.parallel = 2;
-    server_ = new LiveServer(o);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   static json post(const std::string& path, const json& body) {
     auto c = server_->client();
     auto r = c.Post(path, body.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body.substr(0, 500) : "no response");
     return r && r->status == 200 ? json::parse(r->body) : json();
   }
-  static LiveServer* server_;
 };
-LiveServer* SamplingFields::server_ = nullptr;
 
 json completion(json extra) {
   json b = {{"prompt", "The weather today is"}, {"max_tokens", 64}, {"ignore_eos", true}, {"temperature", 0}, {"logprobs", 5}};

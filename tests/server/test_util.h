@@ -65,13 +65,25 @@ class LiveServer {
   std::thread thread_;
 };
 
-// A test suite whose tests share one default LiveServer, started once for the suite.
-class SharedServerTest : public ::testing::Test {
+inline ServerOptions default_server_options() { return {}; }
+
+// A 1024-token context and 4 slots: suites that run several requests at once.
+inline ServerOptions ctx1024_parallel4() {
+  ServerOptions o;
+  o.ctx_size = 1024;
+  o.parallel = 4;
+  return o;
+}
+
+// A test suite whose tests share one LiveServer, started once for the suite with Options().
+template <ServerOptions (*Options)() = default_server_options>
+class SharedServerTestWith : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<LiveServer>(); }
+  static void SetUpTestSuite() { server_ = std::make_unique<LiveServer>(Options()); }
   static void TearDownTestSuite() { server_.reset(); }
   static inline std::unique_ptr<LiveServer> server_;
 };
+using SharedServerTest = SharedServerTestWith<>;
 
 // `dseek serve --port 0 ARGS...` (ARGS may give --port instead) as a child process; reads the
 // port from its stderr line "listening on http://HOST:PORT". SIGKILL on destruction.
