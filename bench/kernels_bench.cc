@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "hwy/targets.h"
 #include "kernels/act_quant.h"
 #include "kernels/linear.h"
 #include "kernels/ops.h"
@@ -19,14 +20,22 @@ namespace {
 
 using namespace dseek;
 
+// n bytes at a 64-byte boundary inside `storage` (FP8's table-lookup path needs 64-byte aligned
+// rows; others take the widen-and-convert path).
+uint8_t* aligned_bytes(std::vector<uint8_t>& storage, int64_t n) {
+  storage.resize(static_cast<size_t>(n) + 64);
+  return storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+}
+
 struct Fp8Weights {
-  std::vector<uint8_t> codes;
+  std::vector<uint8_t> storage;
   std::vector<float> scale;
   Matrix m;
-  Fp8Weights(int64_t rows, int64_t cols) : codes(rows * cols), scale(((rows + 127) / 128) * ((cols + 127) / 128), 1.0f / 256) {
+  Fp8Weights(int64_t rows, int64_t cols) : scale(((rows + 127) / 128) * ((cols + 127) / 128), 1.0f / 256) {
+    uint8_t* codes = aligned_bytes(storage, rows * cols);
     std::mt19937 g(1);
-    for (auto& c : codes) c = static_cast<uint8_t>(g()) & 0x77;
-    m = Matrix{DType::F8_E4M3, rows, cols, codes.data(), scale.data(), "w"};
+    for (int64_t i = 0; i < rows * cols; ++i) codes[i] = static_cast<uint8_t>(g()) & 0x77;
+    m = Matrix{DType::F8_E4M3, rows, cols, codes, scale.data(), "w"};
   }
 };
 
@@ -42,6 +51,21 @@ void BM_fp8_linear(benchmark::State& st) {
   st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(w.m.bytes()));
   st.SetItemsProcessed(st.iterations() * 2 * rows * cols * T);
 }
+// Hot FP8 weights (256 x 7168, as BM_matvec_hot): the decode kernel's compute cost a byte.
+// avx3 = 1: Highway's AVX3 target (FP8 widened and converted) instead of the best one
+// (AVX3_DL: table lookups), to compare the two in one run.
+void BM_fp8_matvec_hot(benchmark::State& st) {
+  Fp8Weights w(256, 7168);
+  std::vector<float> x(7168, 0.5f), y(256);
+  if (st.range(0) != 0) hwy::SetSupportedTargetsForTest(HWY_AVX3 | HWY_SCALAR);
+  for (auto _ : st) {
+    linear(x.data(), 1, w.m, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  if (st.range(0) != 0) hwy::SetSupportedTargetsForTest(0);
+  st.SetBytesProcessed(st.iterations() * static_cast<int64_t>(w.m.bytes()));
+}
+BENCHMARK(BM_fp8_matvec_hot)->ArgName("avx3")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 // Per-layer projections (out x in) of the real model, decode (T=1) and prefill (T=512).
 BENCHMARK(BM_fp8_linear)->ArgNames({"rows", "cols", "T"})
     ->Args({1536, 7168, 1})      // q_a_proj
@@ -61,25 +85,30 @@ BENCHMARK(BM_fp8_linear)->ArgNames({"rows", "cols", "T"})
 void BM_fp8_matvec_cold(benchmark::State& st) {
   const int64_t rows = st.range(0), cols = st.range(1);
   const int64_t copies = std::max<int64_t>(1, ((int64_t(1) << 30) + rows * cols - 1) / (rows * cols));
-  std::vector<uint8_t> codes(copies * rows * cols);
-  for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
+  std::vector<uint8_t> storage;
+  uint8_t* codes = aligned_bytes(storage, copies * rows * cols);
+  for (int64_t i = 0; i < copies * rows * cols; ++i) codes[i] = static_cast<uint8_t>((i * 2654435761u) >> 13) & 0x77;
   std::vector<float> scale(((rows + 127) / 128) * ((cols + 127) / 128), 1.0f / 256);
   std::vector<float> x(cols, 0.5f), y(rows);
+  // avx3 = 1: as BM_fp8_matvec_hot.
+  if (st.range(2) != 0) hwy::SetSupportedTargetsForTest(HWY_AVX3 | HWY_SCALAR);
   int64_t c = 0;
   for (auto _ : st) {
-    Matrix m{DType::F8_E4M3, rows, cols, codes.data() + c * rows * cols, scale.data(), "w"};
+    Matrix m{DType::F8_E4M3, rows, cols, codes + c * rows * cols, scale.data(), "w"};
     linear(x.data(), 1, m, y.data());
     benchmark::DoNotOptimize(y.data());
     c = (c + 1) % copies;
   }
+  if (st.range(2) != 0) hwy::SetSupportedTargetsForTest(0);
   st.SetBytesProcessed(st.iterations() * rows * cols);
 }
-BENCHMARK(BM_fp8_matvec_cold)->ArgNames({"rows", "cols"})
-    ->Args({2048, 7168})    // expert gate/up
-    ->Args({7168, 2048})    // expert down
-    ->Args({24576, 1536})   // q_b_proj
-    ->Args({7168, 16384})   // o_proj
-    ->Args({32768, 32768})  // dseek bench's kernel:fp8_matvec
+BENCHMARK(BM_fp8_matvec_cold)->ArgNames({"rows", "cols", "avx3"})
+    ->Args({2048, 7168, 0})    // expert gate/up
+    ->Args({2048, 7168, 1})
+    ->Args({7168, 2048, 0})    // expert down
+    ->Args({24576, 1536, 0})   // q_b_proj
+    ->Args({7168, 16384, 0})   // o_proj
+    ->Args({32768, 32768, 0})  // dseek bench's kernel:fp8_matvec
     ->UseRealTime()         // bytes/s of wall time (threads run in parallel)
     ->Unit(benchmark::kMicrosecond);
 

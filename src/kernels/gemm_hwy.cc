@@ -11,6 +11,9 @@
 // therefore equals single-sequence decode bit for bit. Block types (Q8_0, Q4_K, IQ2_XXS, ...,
 // and V4's FP4 F4_E2M1) are decoded a block at a time into exact fp32 weights in registers
 // (BlockTile). FP8 block scales are fp32 (V3) or E8M0 bytes (V4), read as they are stored.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL  // the FP8 tiles' table lookups (F8Lut); detected at run time like the others
+#endif
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemm_hwy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -32,6 +35,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // Decode streams the weights once from memory: each row's stream is prefetched this far ahead.
 constexpr int64_t kPrefetchBytes = 1024;
+
+// Whether the FP8 tiles look codes up (F8Lut): AVX3_DL, and every row 64-byte aligned — a
+// 64-byte load across two cache lines costs ~3x in cold decode (measured), more than the
+// lookups save, so other matrices keep the widen-and-convert path.
+HWY_INLINE bool UseF8Lut(const GemmArgs& a) {
+  return kF8Lut && a.dtype == DType::F8_E4M3 && a.cols % 64 == 0 && reinterpret_cast<uintptr_t>(a.data) % 64 == 0;
+}
 
 // The Tile of a block type. The chain of an output element: lane-wise FMAs into two
 // accumulators, the even vectors of N columns (counted from the row's start) into one, the odd
@@ -191,7 +201,8 @@ HWY_INLINE void BlockTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
 
 // The Tile of FP8, BF16, F16 and F32: R rows x TT tokens; one accumulator vector per (row, token).
 // The decode chain of an output element: lane-wise FMAs over k (lane l takes k = l mod N).
-// FP8: within each 128-column scale block the lanes accumulate the unscaled products, then
+// FP8: within each 128-column scale block the lanes accumulate the unscaled products (AVX3_DL:
+// 64 columns at a time in F8Lut's order, x permuted to match by Rows), then
 // acc = blk * (scale * 256) + acc once a block — the block scale is applied per block, as
 // DeepSeek's fp8_gemm does, not per weight. Then a fixed lane reduction, then the columns
 // past the last full vector one by one. PanelRows computes exactly this chain.
@@ -215,6 +226,10 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
     for (int t = 0; t < TT; ++t) acc[r][t] = hn::Zero(df);
   const int64_t kv = K - K % N;
   const int64_t row_bytes = K * esz;
+#if HWY_TARGET == HWY_AVX3_DL
+  [[maybe_unused]] const F8Lut lut;
+  [[maybe_unused]] const bool lut_ok = UseF8Lut(a);
+#endif
   for (int64_t k0 = 0; k0 < kv; k0 += 128) {
     const int64_t kend = std::min<int64_t>(k0 + 128, kv);
     // Decode streams the weights once from memory: each row asks for its next 128 columns'
@@ -231,6 +246,21 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
       for (int r = 0; r < R; ++r)
         for (int t = 0; t < TT; ++t) blk[r][t] = hn::Zero(df);
       int64_t k = k0;
+#if HWY_TARGET == HWY_AVX3_DL
+      for (; lut_ok && k + 64 <= kend; k += 64) {  // x is in F8Lut's order here (Rows)
+        hn::Vec<DF> x1[4];  // one token: its x loaded once for the R rows
+        if constexpr (TT == 1)
+          for (int v = 0; v < 4; ++v) x1[v] = hn::LoadU(df, x + t0 * K + k + 16 * v);
+        Unroll<R>([&](auto rc) {
+          constexpr int r = static_cast<int>(decltype(rc)::value);
+          hn::Vec<DF> w[4];
+          lut.Decode(rows[r] + k, w);
+          for (int t = 0; t < TT; ++t)
+            for (int v = 0; v < 4; ++v)
+              blk[r][t] = hn::MulAdd(w[v], TT == 1 ? x1[v] : hn::LoadU(df, x + (t0 + t) * K + k + 16 * v), blk[r][t]);
+        });
+      }
+#endif
       for (; k + 2 * N <= kend; k += 2 * N) {
         hn::Vec<DF> x0[TT], x1[TT];
         for (int t = 0; t < TT; ++t) {
@@ -312,7 +342,18 @@ HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t 
   for (int r = 0; r < R; ++r) {
     const uint8_t* w = a.data + (a.r0 + j0 + r) * row_bytes;
     float* dst = panel + r * kn - k0;
-    for (int64_t k = k0; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + k);
+    int64_t k = k0;
+#if HWY_TARGET == HWY_AVX3_DL
+    if (kType == DType::F8_E4M3 && UseF8Lut(a)) {  // the decode tiles' order and values (F8Lut)
+      const F8Lut lut;
+      for (; k + 64 <= k0 + kn; k += 64) {
+        hn::Vec<DF> v[4];
+        lut.Decode(w + k, v);
+        for (int i = 0; i < 4; ++i) hn::StoreU(v[i], df, dst + k + 16 * i);
+      }
+    }
+#endif
+    for (; k < k0 + kn; k += N) hn::StoreU(LoadW<kType>(df, w, k), df, dst + k);
   }
 }
 
@@ -395,10 +436,14 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
 
 template <DType kType>
 void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
-  if constexpr (kF4Split<kType>) {
+  if (kF4Split<kType> || UseF8Lut(a)) {
     thread_local std::vector<float> xp;
     xp.resize(static_cast<size_t>(T * a.cols));
-    qd::PermuteForF4Split(x, T, a.cols, xp.data());
+    if constexpr (kType == DType::F8_E4M3) {
+      PermuteForF8Lut(x, T, a.cols, xp.data());
+    } else {
+      qd::PermuteForF4Split(x, T, a.cols, xp.data());
+    }
     x = xp.data();
   }
   if constexpr (!IsBlockType(kType)) {  // block types: BlockTile for every T (its own chain)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "kernels/matrix.h"
@@ -12,16 +13,22 @@
 
 namespace dseek::test {
 
+// The weights start `misalign` bytes past a 64-byte boundary (the kernels take other paths for
+// unaligned rows: both must agree with the reference).
 struct RandomMatrix {
-  std::vector<uint8_t> data;
+  std::vector<uint8_t> storage;
+  std::span<uint8_t> data;
   std::vector<float> scale;
   Matrix m;
-  RandomMatrix(DType t, int64_t rows, int64_t cols, uint32_t seed) {
+  RandomMatrix(DType t, int64_t rows, int64_t cols, uint32_t seed, int misalign = 0) {
     std::mt19937 g(seed);
     m.dtype = t;
     m.rows = rows;
     m.cols = cols;
-    data.resize(rows * cols * dtype_size(t));
+    const size_t bytes = rows * cols * dtype_size(t);
+    storage.resize(bytes + 128);
+    const size_t at = (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64 + misalign;
+    data = std::span<uint8_t>(storage.data() + at, bytes);
     if (t == DType::F8_E4M3) {
       std::uniform_int_distribution<int> code(0, 255);
       for (auto& b : data) {
