@@ -147,6 +147,22 @@ TEST_F(ToolConstraint, AutoWithStrictToolsAnswersOrCallsValidly) {
   EXPECT_EQ(texts + calls, 6);
 }
 
+TEST_F(ToolConstraint, ThinkingModeCallsAfterTheReasoning) {
+  json req = request(strict_tools(), {{"type", "function"}, {"function", {{"name", "get_weather"}}}});
+  req["thinking"] = {{"type", "enabled"}};
+  req["temperature"] = 0;
+  req["n"] = 1;
+  req["max_tokens"] = 400;
+  const json res = post(req);
+  const json& ch = res["choices"][0];
+  EXPECT_FALSE(ch["message"]["reasoning_content"].get<std::string>().empty()) << ch.dump();
+  ASSERT_EQ(ch["message"]["tool_calls"].size(), 1u) << ch.dump();
+  EXPECT_EQ(ch["message"]["tool_calls"][0]["function"]["name"], "get_weather");
+  std::string why;
+  EXPECT_TRUE(validates(json::parse(kWeather), json::parse(ch["message"]["tool_calls"][0]["function"]["arguments"].get<std::string>()), why))
+      << why;
+}
+
 TEST_F(ToolConstraint, UnsupportedStrictSchemaIs400NamingTheTool) {
   json tools = strict_tools();
   tools[1]["function"]["parameters"]["properties"]["query"]["pattern"] = "^[a-z]+$";
