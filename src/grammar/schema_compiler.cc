@@ -449,10 +449,6 @@ std::shared_ptr<const Grammar> Grammar::json_object(const Options& opt) {
   return b.finish(j.any_object(), {});
 }
 
-}  // namespace dseek::grammar
-
-namespace dseek::grammar {
-
 SchemaRules::SchemaRules(Builder& b, JsonRules& j, const nlohmann::ordered_json& root, const Options& opt)
     : c_(std::make_unique<Compiler>(root, opt, b, j)) {}
 
