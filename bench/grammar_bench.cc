@@ -3,7 +3,10 @@
 // the value) time Matcher::allowed() at every step. Prints median / p99 over all steps (what a
 // decode step pays, cache hits included) and over the trie scans alone (cache misses), and the
 // mean of what generation pays a step: the TokenConstraint's mask() (the matcher's mask applied
-// to 129,280 logits, structured/json_constraint.h) on the same walk.
+// to 129,280 logits, structured/json_constraint.h) on the same walk. The last row is a V3.2
+// DSML tool-call grammar (structured/tool_call_grammar.h: a strict tool and a free one),
+// whose walk closes with a random allowed closer (the DSML bar, a tag start, quotes,
+// brackets), else takes the forced tag text.
 //   build/dseek_grammar_bench [tokenizer.json] [walks]
 #include <algorithm>
 #include <chrono>
@@ -15,6 +18,7 @@
 
 #include "grammar/matcher.h"
 #include "structured/json_constraint.h"
+#include "structured/tool_call_grammar.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace dseek;
@@ -32,7 +36,18 @@ const char* kSchemas[][2] = {
     {"recursive tree", R"({"$defs":{"n":{"type":"object","properties":{"label":{"type":"string"},"children":{"type":"array",
       "items":{"$ref":"#/$defs/n"}}},"required":["label","children"]}},"$ref":"#/$defs/n"})"},
     {"json_object", nullptr},
+    {"DSML tool call", nullptr},
 };
+
+// tool_choice "required" over a strict weather tool and a free-form tool.
+std::shared_ptr<const Grammar> tool_call() {
+  structured::ToolCallRules r;
+  r.tools = nlohmann::ordered_json::parse(R"([{"type": "function", "function": {"name": "get_weather", "strict": true,
+    "parameters": {"type": "object", "properties": {"location": {"type": "string"}, "unit": {"enum": ["celsius", "fahrenheit"]},
+    "days": {"type": "integer", "minimum": 1, "maximum": 14}}, "required": ["location", "unit"], "additionalProperties": false}}},
+    {"type": "function", "function": {"name": "search"}}])");
+  return structured::tool_call_grammar(r);
+}
 
 double pct(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -56,8 +71,15 @@ int main(int argc, char** argv) {
   for (char c : std::string("\"}]ntf,01")) closing.push_back(tok.token_to_id(std::string(1, c)));
   std::printf("%-18s %8s %10s %10s %10s %8s %10s %10s %10s\n", "schema", "tokens", "mean us", "median us", "p99 us", "scans",
               "scan med", "scan p99", "mask mean");
+  // DSML: the bar and a tag start also close raw text (a random allowed closer each step,
+  // since JSON strings take them too); where none is allowed, the forced tag bytes.
+  std::vector<int32_t> dsml_closing = closing, open_closers;
+  for (size_t t = 0; t < trie->vocab_size(); ++t)
+    if (trie->token_bytes(static_cast<int32_t>(t)) == "｜" || trie->token_bytes(static_cast<int32_t>(t)) == "</")
+      dsml_closing.push_back(static_cast<int32_t>(t));
   for (const auto& [name, text] : kSchemas) {
-    auto g = text ? Grammar::compile(std::string_view(text)) : Grammar::json_object();
+    const bool dsml = std::string(name) == "DSML tool call";
+    auto g = text ? Grammar::compile(std::string_view(text)) : dsml ? tool_call() : Grammar::json_object();
     std::mt19937 rng(7);
     std::vector<double> all, scans, masks;
     std::vector<float> logits(trie->vocab_size());
@@ -81,7 +103,19 @@ int main(int argc, char** argv) {
         masks.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - c0).count());
         int32_t pick = ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)];
         if (step >= 40) {
+          const std::string forced = dsml ? m.forced_bytes() : std::string();
+          size_t best = 0;
+          open_closers.clear();
+          if (dsml)
+            for (int32_t c : dsml_closing) if (std::binary_search(ids.begin(), ids.end(), c)) open_closers.push_back(c);
           if (m.is_accepting()) pick = eos;
+          else if (!open_closers.empty())
+            pick = open_closers[std::uniform_int_distribution<size_t>(0, open_closers.size() - 1)(rng)];
+          else if (!forced.empty())
+            for (int32_t t : ids) {
+              const std::string& tb = trie->token_bytes(t);
+              if (tb.size() > best && forced.compare(0, tb.size(), tb) == 0) best = tb.size(), pick = t;
+            }
           else for (int32_t c : closing) if (std::binary_search(ids.begin(), ids.end(), c)) { pick = c; break; }
         }
         m.accept(pick);

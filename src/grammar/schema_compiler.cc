@@ -10,6 +10,7 @@
 
 #include "grammar/builder.h"
 #include "grammar/json_rules.h"
+#include "grammar/schema_rules.h"
 
 namespace dseek::grammar {
 
@@ -38,14 +39,27 @@ std::string escape_ptr(const std::string& key) {
   return out;
 }
 
+}  // namespace
+
+// One schema document compiled into a Builder's rules: the root value, or (SchemaRules) any
+// node of it, nested in a grammar assembled elsewhere.
 class Compiler {
  public:
-  Compiler(const Json& root, const Options& opt) : root_(root), opt_(opt), b_(opt.limits), j_(b_) {}
+  Compiler(const Json& root, const Options& opt, Builder& b, JsonRules& j) : root_(root), opt_(opt), b_(b), j_(j) {}
 
-  std::shared_ptr<const Grammar> run() {
-    uint32_t r = node(root_, "", 0);
-    return b_.finish(r, ignored_);
+  uint32_t root() { return node(root_, "", 0); }
+  // The node at JSON pointer `ptr` (e.g. "/properties/x"), as a value that follows a byte.
+  uint32_t at_pointer(const std::string& ptr) {
+    const Json* body = nullptr;
+    try {
+      nlohmann::json_pointer<std::string> jp(ptr);
+      if (root_.contains(jp)) body = &root_.at(jp);
+    } catch (const nlohmann::json::exception&) {
+    }
+    if (!body) throw SchemaError("nothing at JSON pointer '#" + ptr + "'");
+    return nested(*body, ptr, 1);
   }
+  const std::vector<std::string>& ignored() const { return ignored_; }
 
  private:
   uint32_t node(const Json& s, const std::string& ptr, int depth);
@@ -87,8 +101,8 @@ class Compiler {
 
   const Json& root_;
   Options opt_;
-  Builder b_;
-  JsonRules j_;
+  Builder& b_;
+  JsonRules& j_;
   std::vector<std::string> ignored_;
   std::map<std::string, uint32_t> refs_;  // $ref string -> its rule
   std::vector<std::string> bare_refs_;    // refs entered since the last byte (cycle check)
@@ -205,6 +219,7 @@ uint32_t Compiler::ref(const Json& target, const std::string& ptr, int depth) {
   return rule;
 }
 
+namespace {
 bool has_type(const Json& v, const std::string& t) {
   if (t == "string") return v.is_string();
   if (t == "integer") return v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
@@ -214,6 +229,7 @@ bool has_type(const Json& v, const std::string& t) {
   if (t == "object") return v.is_object();
   return v.is_array();
 }
+}  // namespace
 
 uint32_t Compiler::literals(const Json& s, const std::vector<std::string>& types, const std::string& ptr) {
   std::vector<Json> values;
@@ -405,11 +421,13 @@ uint32_t Compiler::array(const Json& s, const std::string& ptr, int depth) {
   return b_.rule({{b_.byte('['), Builder::ref(next)}});
 }
 
-}  // namespace
-
 std::shared_ptr<const Grammar> Grammar::compile(const nlohmann::ordered_json& schema, const Options& opt) {
   try {
-    return Compiler(schema, opt).run();
+    Builder b(opt.limits);
+    JsonRules j(b);
+    Compiler c(schema, opt, b, j);
+    const uint32_t root = c.root();
+    return b.finish(root, c.ignored());
   } catch (const nlohmann::json::exception& e) {
     throw SchemaError(std::string("invalid JSON Schema: ") + e.what());
   }
@@ -430,5 +448,20 @@ std::shared_ptr<const Grammar> Grammar::json_object(const Options& opt) {
   JsonRules j(b);
   return b.finish(j.any_object(), {});
 }
+
+SchemaRules::SchemaRules(Builder& b, JsonRules& j, const nlohmann::ordered_json& root, const Options& opt)
+    : c_(std::make_unique<Compiler>(root, opt, b, j)) {}
+
+SchemaRules::~SchemaRules() = default;
+
+uint32_t SchemaRules::at(const std::string& ptr) {
+  try {
+    return c_->at_pointer(ptr);
+  } catch (const nlohmann::json::exception& e) {
+    throw SchemaError(std::string("invalid JSON Schema: ") + e.what());
+  }
+}
+
+const std::vector<std::string>& SchemaRules::ignored() const { return c_->ignored(); }
 
 }  // namespace dseek::grammar

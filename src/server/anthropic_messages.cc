@@ -90,6 +90,7 @@ void handle_messages(ServerState& st, const httplib::Request& req, httplib::Resp
   const Json body = parse_body(req.body);
   const ChatCodec& codec = codec_of(st);
   AnthropicPlan plan = parse_anthropic_request(body, codec);
+  constrain_tool_calls(st, plan.chat.gen, plan.chat.calls, plan.chat.forced_prefix, plan.chat.thinking);
   std::vector<int32_t> ids = st.tok().encode(plan.chat.prompt);
   const int64_t n_prompt = static_cast<int64_t>(ids.size());
   // max_tokens is required here, so the default never applies.

@@ -130,6 +130,7 @@ void handle_chat_completions(ServerState& st, const httplib::Request& req, httpl
   const ChatCodec& codec = ChatCodec::for_model(st.engine->lm().info());
   ChatPlan plan = parse_chat_request(body, codec);
   constrain(st, plan.gen, plan.grammar, plan.thinking);
+  constrain_tool_calls(st, plan.gen, plan.calls, plan.forced_prefix, plan.thinking);
   std::vector<int32_t> ids = st.tok().encode(plan.prompt);
   const int64_t n_prompt = static_cast<int64_t>(ids.size());
   auto group = start_choices(st, std::move(ids), plan.gen,

@@ -137,6 +137,11 @@ ChatPlan parse_chat_request_fields(const Json& body, const ChatCodec& codec) {
   // Validated (and compiled) even when a forced tool call leaves it unused.
   p.grammar = parse_response_format(body);
   if (!p.forced_prefix.empty()) p.grammar = nullptr;  // the completion is the forced call, not JSON
+  if (end == PromptEnd::Open) {
+    p.calls = parse_tool_constraint(body, tools, codec, p.parallel_tool_calls);
+    if (p.calls.required) p.grammar = nullptr;  // the answer is the call (thinking mode too)
+    else if (p.grammar) p.calls = {};           // a JSON answer has no room for a block
+  }
   if (p.grammar && end != PromptEnd::Open)  // the grammar starts at an answer's first byte
     throw bad_request("'response_format' constrains a new answer: it cannot be combined with continuing the final "
                       "message or 'add_generation_prompt': false",

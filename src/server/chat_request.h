@@ -9,6 +9,7 @@
 #include "grammar/grammar.h"
 #include "server/chat_codec.h"
 #include "server/request_fields.h"
+#include "server/tool_constraint.h"
 
 namespace dseek::server {
 
@@ -28,6 +29,11 @@ struct ChatPlan {
   // response_format json_schema / json_object: the grammar the answer (content) follows;
   // null for text, no response_format, or a tool call forced by tool_choice in chat mode.
   std::shared_ptr<const grammar::Grammar> grammar;
+  // V3.2 tool calls constrained during decoding (tool_constraint.h): tool_choice "required" /
+  // a named function (the answer is the call block; replaces `grammar`), or tool_choice "auto"
+  // with `strict: true` tools (a block the model opens follows the tools' schemas; only
+  // without a response_format grammar). Null grammar: unconstrained.
+  ToolCallConstraint calls;
   GenParams gen;
 };
 
@@ -43,6 +49,10 @@ struct ChatPlan {
 //    block syntax (V3.2: function_calls, V4: tool_calls). In thinking mode
 //    the reasoning must come first, so only the rendering steers: a named function is the
 //    only tool rendered, "required" renders all.
+//    V3.2 also constrains the call during decoding (parse_tool_constraint): "required" / a
+//    named function make the answer a DSML block of offered tools (the named one only;
+//    parallel_tool_calls false: one invoke), and a `strict: true` tool's arguments follow its
+//    `parameters` schema whenever it is called (with "auto" too, once the block is opened).
 //  * response_format: text, json_object, json_schema (rendered as the codec's encoder does,
 //    and compiled into `grammar`: parse_response_format's errors, e.g. a 400 naming an
 //    unsupported schema keyword with strict: true).

@@ -14,8 +14,11 @@ namespace {
 class GrammarConstraint : public TokenConstraint {
  public:
   GrammarConstraint(std::shared_ptr<const grammar::Grammar> g, std::shared_ptr<const grammar::TokenTrie> trie,
-                    std::vector<int32_t> end_ids)
-      : m_(std::move(g), std::move(trie), end_ids), no_end_ids_(end_ids.empty()) {}
+                    std::vector<int32_t> end_ids, const std::string& prefix)
+      : m_(std::move(g), std::move(trie), end_ids), no_end_ids_(end_ids.empty()) {
+    // Text already written (a forced prefix, a trigger): refused means the output is broken.
+    if (!prefix.empty()) done_ = !m_.accept_bytes(prefix) || (no_end_ids_ && m_.at_end());
+  }
 
   void mask(float* logits, int64_t vocab) override {
     // The matcher's mask is cached per automaton state; applying it is one pass over its words.
@@ -53,9 +56,11 @@ const nlohmann::ordered_json* field(const nlohmann::ordered_json& obj, const cha
 
 }  // namespace
 
-ConstraintFactory grammar_constraint(std::shared_ptr<const grammar::Grammar> g, std::shared_ptr<const grammar::TokenTrie> trie) {
-  return [g = std::move(g), trie = std::move(trie)](const std::vector<int32_t>& end_ids) -> std::unique_ptr<TokenConstraint> {
-    return std::make_unique<GrammarConstraint>(g, trie, end_ids);
+ConstraintFactory grammar_constraint(std::shared_ptr<const grammar::Grammar> g, std::shared_ptr<const grammar::TokenTrie> trie,
+                                     std::string prefix) {
+  return [g = std::move(g), trie = std::move(trie), prefix = std::move(prefix)](
+             const std::vector<int32_t>& end_ids) -> std::unique_ptr<TokenConstraint> {
+    return std::make_unique<GrammarConstraint>(g, trie, end_ids, prefix);
   };
 }
 

@@ -23,9 +23,11 @@ namespace dseek::structured {
 // are its per-state token masks' inputs); the end ids are allowed only where the value is
 // complete: once nothing can extend the value they are all that is left, so the next token
 // ends the turn as the format does (EOS). done() after that end id; with no end ids
-// (ignore_eos), as soon as nothing can extend the value.
+// (ignore_eos), as soon as nothing can extend the value. `prefix`: bytes of the output that
+// are already written (e.g. a forced start in the prompt), read by each matcher before the
+// first token; bytes the grammar refuses leave the constraint done() at once.
 ConstraintFactory grammar_constraint(std::shared_ptr<const grammar::Grammar> grammar,
-                                     std::shared_ptr<const grammar::TokenTrie> trie);
+                                     std::shared_ptr<const grammar::TokenTrie> trie, std::string prefix = {});
 
 // The grammar an OpenAI `response_format` asks for: {"type": "json_schema", "json_schema":
 // {"name", "schema", "strict"}} compiles `schema` (absent: any JSON value) with
