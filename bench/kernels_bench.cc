@@ -20,8 +20,8 @@ namespace {
 
 using namespace dseek;
 
-// n bytes at a 64-byte boundary inside `storage` (FP8's table-lookup path needs 64-byte aligned
-// rows; others take the widen-and-convert path).
+// n bytes at a 64-byte boundary inside `storage`: the runs do not depend on where malloc put
+// the buffer (loads across cache lines cost more).
 uint8_t* aligned_bytes(std::vector<uint8_t>& storage, int64_t n) {
   storage.resize(static_cast<size_t>(n) + 64);
   return storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;

@@ -36,12 +36,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Decode streams the weights once from memory: each row's stream is prefetched this far ahead.
 constexpr int64_t kPrefetchBytes = 1024;
 
-// Whether the FP8 tiles look codes up (F8Lut): AVX3_DL, and every row 64-byte aligned — a
-// 64-byte load across two cache lines costs ~3x in cold decode (measured), more than the
-// lookups save, so other matrices keep the widen-and-convert path.
-HWY_INLINE bool UseF8Lut(const GemmArgs& a) {
-  return kF8Lut && a.dtype == DType::F8_E4M3 && a.cols % 64 == 0 && reinterpret_cast<uintptr_t>(a.data) % 64 == 0;
-}
+// Whether the FP8 tiles look codes up (F8Lut: AVX3_DL).
+HWY_INLINE bool UseF8Lut(const GemmArgs& a) { return kF8Lut && a.dtype == DType::F8_E4M3; }
 
 // The Tile of a block type. The chain of an output element: lane-wise FMAs into two
 // accumulators, the even vectors of N columns (counted from the row's start) into one, the odd

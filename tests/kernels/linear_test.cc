@@ -41,7 +41,7 @@ TEST(Linear, MatchesReferenceAllDtypesAndShapes) {
 TEST(Linear, Fp8EveryCodeExact) {
   const int64_t rows = 8, cols = 256;
   std::vector<float> scale = {0.5f, 4.0f};  // one 128-row block x two 128-column blocks
-  for (int misalign : {0, 16})  // 64-byte aligned rows (table lookups on AVX3_DL) or not
+  for (int misalign : {0, 16})  // rows on 64-byte boundaries or not
   for (int64_t T : {1, 9}) {  // the 8-band tile and the panel path
     RandomMatrix w(DType::F8_E4M3, rows, cols, 1, misalign);
     std::span<uint8_t> codes = w.data;

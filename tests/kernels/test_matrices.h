@@ -13,8 +13,8 @@
 
 namespace dseek::test {
 
-// The weights start `misalign` bytes past a 64-byte boundary (the kernels take other paths for
-// unaligned rows: both must agree with the reference).
+// The weights start `misalign` bytes past a 64-byte boundary (weights sit at any offset in a
+// mapped file; the kernels must not depend on it).
 struct RandomMatrix {
   std::vector<uint8_t> storage;
   std::span<uint8_t> data;
