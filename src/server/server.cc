@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/error.h"
+#include "server/body_as_is.h"
 #include "server/anthropic_errors.h"
 #include "server/anthropic_messages.h"
 #include "server/chat_completions.h"
@@ -153,6 +154,7 @@ void Server::routes() {
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     // CORS first: a browser must be able to read a 401 too, and preflights carry no key.
     st_.cors.apply(req, res);
+    read_body_as_is(req);  // JSON whatever the Content-Type (`curl -d` sends a form's)
     if (req.method == "OPTIONS" && st_.cors.enabled()) {
       st_.cors.preflight(req, res);
       return httplib::Server::HandlerResponse::Handled;

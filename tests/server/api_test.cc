@@ -52,6 +52,21 @@ TEST_F(Api, ModelsAndHealth) {
   EXPECT_EQ(json::parse(h->body)["status"], "ok");
 }
 
+// `curl -d @file` labels the body a form (application/x-www-form-urlencoded), which
+// cpp-httplib alone would refuse with 413 above 8 KB: every API body is read as JSON up to
+// --max-body-bytes whatever its Content-Type. 100 KB of JSON (a short prompt, padded).
+TEST_F(Api, LargeBodyWithFormContentTypeIsJson) {
+  auto c = server_->client();
+  json req = {{"model", "nano-agent"}, {"messages", json::array({{{"role", "user"}, {"content", "Hi"}}})}, {"max_tokens", 2}};
+  const std::string body = req.dump() + std::string(100 * 1024, ' ');
+  for (const char* type : {"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"}) {
+    auto r = c.Post("/v1/chat/completions", body, type);
+    ASSERT_TRUE(r) << type;
+    EXPECT_EQ(r->status, 200) << type << ": " << r->body.substr(0, 300);
+    EXPECT_EQ(json::parse(r->body)["object"], "chat.completion") << type;
+  }
+}
+
 TEST_F(Api, ToolCallStreamedEqualsWhole) {
   auto c = server_->client();
   json whole = post(c, "/v1/chat/completions", calculator_request());
