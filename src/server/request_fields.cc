@@ -151,12 +151,16 @@ std::optional<int64_t> opt_integer(const Json& obj, const std::string& key, int6
   if (!v) return std::nullopt;
   const std::string name = name_of(parent, key);
   auto x = as_integer(*v);
+  // A whole number past 64 bits (99999999999999999999) parses as a double: out of range, not
+  // "not an integer".
+  if (!x && v->is_number_float() && std::isfinite(v->get<double>()) && v->get<double>() == std::floor(v->get<double>()))
+    x = v->get<double>() < 0 ? INT64_MIN : INT64_MAX;
   if (!x) throw bad_request("'" + name + "' must be an integer", name, "invalid_type");
   if (*x < lo || *x > hi) {
     std::string range = hi < INT32_MAX ? "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"
                         : *x < lo  ? "at least " + std::to_string(lo)
                                    : "at most " + std::to_string(hi);
-    throw bad_request("'" + name + "' must be " + range + ", got " + std::to_string(*x), name, "invalid_value");
+    throw bad_request("'" + name + "' must be " + range + ", got " + v->dump(), name, "invalid_value");
   }
   return x;
 }

@@ -285,6 +285,8 @@ TEST_F(RequestFields, RangeErrorsNameTheBound) {
       {{{"logit_bias", {{"999999", 1}}}}, "'logit_bias' names token 999999, but the vocabulary has ids 0..129279"},
       {{{"stop_token_ids", {129280}}}, "'stop_token_ids' holds 129280, but the vocabulary has ids 0..129279"},
       {{{"max_tokens", 0}}, "'max_tokens' must be at least 1, got 0"},
+      // Past 64 bits the number parses as a double: still out of range, not "not an integer".
+      {{{"max_tokens", json::parse("99999999999999999999")}}, "'max_tokens' must be at most 2147483647, got 1e+20"},
   };
   for (const auto& [extra, msg] : cases) {
     json b = base("chat");
