@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include "engine/model_tokenizer.h"
 #include "engine/perplexity.h"
 #include "runtime/error.h"
+#include "runtime/signal_cleanup.h"
 
 namespace dseek::cli {
 
@@ -32,6 +35,16 @@ int cmd_perplexity(const PerplexityArgs& a) {
     throw Error(a.save_logprobs + ": is a directory; --save-logprobs names the file to write");
   if (!a.save_logprobs.empty() && a.save_logprobs == a.kld_base)
     throw Error(a.save_logprobs + ": --save-logprobs would overwrite the --kl-divergence-base it reads");
+  // An interrupted run leaves no F.tmp behind; an unwritable path fails before any work.
+  OutputFiles outputs;
+  if (!a.save_logprobs.empty()) {
+    install_signal_cleanup();
+    const std::string tmp = a.save_logprobs + ".tmp";
+    outputs.add(tmp);
+    std::FILE* probe = std::fopen(tmp.c_str(), "wb");
+    if (!probe) throw Error(a.save_logprobs + ": cannot create --save-logprobs file: " + std::strerror(errno));
+    std::fclose(probe);
+  }
   const std::string text = read_file(a.text_file);
   auto model = CausalLm::load(a.model_dir, parse_numerics(a.numerics));
   const Tokenizer tok = load_model_tokenizer(a.model_dir);
@@ -61,6 +74,7 @@ int cmd_perplexity(const PerplexityArgs& a) {
   });
   if (tty) std::fprintf(stderr, "\n");
   if (save) save->finish();
+  if (save) outputs.keep();  // else the destructor removes the probe
   nlohmann::ordered_json j;
   j["tokens_scored"] = r.scored;
   j["chunks"] = r.chunks;

@@ -34,11 +34,11 @@ std::unique_ptr<LogprobFile> LogprobFile::create(const std::string& path, int64_
   f->vocab_ = vocab, f->ctx_ = ctx, f->chunks_ = chunks, f->first_ = first_scored;
   f->tokens_.assign(tokens.begin(), tokens.begin() + chunks * ctx);
   f->f_ = std::fopen(f->tmp_.c_str(), "wb");
-  if (!f->f_) throw Error(f->tmp_ + ": cannot create: " + std::strerror(errno));
+  if (!f->f_) throw Error(path + ": cannot create: " + std::strerror(errno));
   const uint32_t hdr[4] = {uint32_t(vocab), uint32_t(ctx), uint32_t(chunks), uint32_t(first_scored)};
   bool ok = std::fwrite(kMagic, 1, 8, f->f_) == 8 && std::fwrite(hdr, 4, 4, f->f_) == 4 &&
             std::fwrite(f->tokens_.data(), 4, f->tokens_.size(), f->f_) == f->tokens_.size();
-  if (!ok) throw Error(f->tmp_ + ": write failed: " + std::strerror(errno));
+  if (!ok) throw Error(path + ": write failed: " + std::strerror(errno));
   return f;
 }
 
@@ -77,7 +77,7 @@ void LogprobFile::write_row(const float* lp) {
     codes_[i] = static_cast<uint16_t>(std::lround(std::clamp((lp[i] - lo) / step, 0.0f, 65535.0f)));
   if (std::fwrite(&lo, 4, 1, f_) != 1 || std::fwrite(&step, 4, 1, f_) != 1 ||
       std::fwrite(codes_.data(), 2, vocab_, f_) != size_t(vocab_))
-    throw Error(tmp_ + ": write failed (disk full?): " + std::strerror(errno));
+    throw Error(path_ + ": write failed (disk full?): " + std::strerror(errno));
 }
 
 void LogprobFile::read_row(float* lp) {
@@ -93,7 +93,7 @@ void LogprobFile::finish() {
   if (!writing_ || done_) return;
   const bool ok = std::fflush(f_) == 0 && std::fclose(f_) == 0;
   f_ = nullptr;
-  if (!ok) throw Error(tmp_ + ": write failed (disk full?): " + std::strerror(errno));
+  if (!ok) throw Error(path_ + ": write failed (disk full?): " + std::strerror(errno));
   std::filesystem::rename(tmp_, path_);
   done_ = true;
 }
