@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -131,11 +133,28 @@ int cmd_run(const RunArgs& a) {
   return 0;
 }
 
+namespace {
+
+// --session's file is saved after every turn: a directory that is missing or not writable fails
+// here, before the model loads, not after the first answer.
+void check_session_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path parent = fs::path(path).parent_path();
+  const std::string dir = parent.empty() ? "." : parent.string();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(path + ": cannot save the --session file: directory " + dir + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw Error(path + ": cannot save the --session file: directory " + dir + " is not writable (" + std::strerror(errno) + ")");
+}
+
+}  // namespace
+
 // `dseek chat`'s slash commands.
 constexpr const char* kChatHelp =
     "commands:\n"
     "  /help          this list\n"
-    "  /reset         clear the conversation (asks y/N first; --session's file too)\n"
+    "  /reset         clear the conversation (asks y/N first on a terminal; --session's file too)\n"
     "  /exit, /quit   leave (end of input too)\n"
     "  //text         send a message that starts with '/'\n";
 
@@ -147,6 +166,7 @@ int cmd_chat(const RunArgs& a) {
                 "TASK; --tools NAMES picks its tools, which run in a sandbox and ask approval), or `dseek run --tools " +
                 a.tools_file + " -p TEXT` to see the calls one prompt makes");
   GenerateOptions opt = gen_options(a);
+  if (!a.session.empty()) check_session_writable(a.session);  // before the model, not after a turn
   LocalEngine engine(a.model_dir, parse_numerics(a.numerics), a.chat_format);
   check_draft(engine.lm(), opt.draft);
   chat::Json body;
@@ -193,9 +213,12 @@ int cmd_chat(const RunArgs& a) {
       if (cmd == "/help") {
         std::cerr << kChatHelp;
       } else if (cmd == "/reset") {
-        std::cerr << "clear the conversation (" << body["messages"].size() << " messages)? [y/N] " << std::flush;
-        std::string answer;
-        if (!std::getline(std::cin, answer)) break;
+        // Piped input has nobody to answer: the next line is the next message, not a yes/no.
+        std::string answer = "y";
+        if (tty) {
+          std::cerr << "clear the conversation (" << body["messages"].size() << " messages)? [y/N] " << std::flush;
+          if (!std::getline(std::cin, answer)) break;
+        }
         if (answer == "y" || answer == "Y" || answer == "yes" || answer == "y\r" || answer == "yes\r") {
           reset();
           save();
