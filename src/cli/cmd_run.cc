@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/io_util.h"
 #include "cli/parallel.h"
+#include "cli/request_file.h"
 #include "engine/local_engine.h"
 #include "engine/speculative.h"
 #include "structured/json_constraint.h"
@@ -105,8 +106,7 @@ int cmd_run(const RunArgs& a) {
   chat::Json body;
   if (!a.request_file.empty()) {
     if (!a.prompt.empty()) throw Error("give either -p or --request-file, not both");
-    body = read_json_file(a.request_file);
-    if (!body.is_object()) throw Error(a.request_file + ": the request body must be a JSON object");
+    body = read_request_file(a.request_file);
   } else {
     if (a.prompt.empty()) throw Error("no prompt: give -p TEXT or --request-file REQ.json");
     body["messages"] = chat::Json::array();

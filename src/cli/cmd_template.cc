@@ -11,6 +11,7 @@
 #include "chat/v4/v4.h"
 #include "cli/commands.h"
 #include "cli/io_util.h"
+#include "cli/request_file.h"
 
 namespace dseek::cli {
 namespace {
@@ -51,7 +52,7 @@ int cmd_template(const TemplateArgs& a) {
   if (a.request_file.empty() == a.parse_file.empty()) throw Error("template: give exactly one of --request-file or --parse-file");
   const chat::Format f = chat::format_from_name(a.chat_format);
   if (!a.request_file.empty()) {
-    chat::Json body = read_json_file(a.request_file);
+    chat::Json body = read_request_file(a.request_file);
     check_think_flag(body, a.think, f);
     // Exactly the prompt: no newline added.
     std::cout << render(body, a, f);
