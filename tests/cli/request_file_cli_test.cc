@@ -1,5 +1,5 @@
 // --request-file takes the message forms the server takes (content as a list of text parts),
-// and its errors name the file.
+// and its errors name the file; `tokenize --text-file` names the file of invalid UTF-8.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +32,13 @@ TEST(RequestFileCli, BadContentNamesTheFileAndTheForms) {
     EXPECT_NE(r.err.find(file + ": messages[0].content must be a string or an array of text parts"), std::string::npos)
         << cmd << ": " << r.err;
   }
+}
+
+TEST(TokenizeCli, InvalidUtf8NamesTheFileAndOffset) {
+  const std::string file = write_temp("bad_utf8.txt", std::string("abc\xff") + "def");
+  const RunResult r = run_dseek("tokenize -m " + quote(repo_dir() + "/models/nano-agent") + " --text-file " + quote(file));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(file + ": not valid UTF-8 (byte offset 3 in the file)"), std::string::npos) << r.err;
 }
 
 }  // namespace
