@@ -69,7 +69,9 @@ TEST_F(SamplingFields, LogitBiasBanNeverAppears) {
     if (tokenizer().decode({id}).find('e') != std::string::npos) bias[std::to_string(id)] = -100;
   ASSERT_GT(bias.size(), 10000u);
   const json req = {{"prompt", "The weather today is"}, {"max_tokens", 150}, {"temperature", 1.2}, {"top_p", 1}, {"seed", 3}};
-  json plain = post("/v1/completions", req);
+  json unbanned = req;
+  unbanned["ignore_eos"] = true;  // all 150 tokens, whatever this sample's first EOS
+  json plain = post("/v1/completions", unbanned);
   const std::string before = plain["choices"][0]["text"];
   EXPECT_GT(std::count(before.begin(), before.end(), 'e'), 5) << before;  // the test means something
   json r = req;
