@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "grammar/builder.h"
+#include "grammar/format_rules.h"
 #include "grammar/json_rules.h"
 #include "grammar/schema_rules.h"
 
@@ -24,7 +25,8 @@ const std::set<std::string> kAnnotations = {"title",    "description", "default"
 const std::set<std::string> kSupported = {
     "type",  "properties", "required", "additionalProperties", "items",     "prefixItems",      "minItems",
     "maxItems", "enum",    "const",    "anyOf",                "oneOf",     "allOf",            "$ref",
-    "minLength", "maxLength", "minimum", "maximum",            "exclusiveMinimum", "exclusiveMaximum", "nullable"};
+    "minLength", "maxLength", "minimum", "maximum",            "exclusiveMinimum", "exclusiveMaximum", "nullable",
+    "format"};
 const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", "null", "object", "array"};
 
 std::string at(const std::string& ptr) { return " at '#" + ptr + "'"; }
@@ -174,7 +176,7 @@ std::vector<std::string> Compiler::types_of(const Json& s, const std::string& pt
     };
     if (any({"properties", "required", "additionalProperties"})) types.push_back("object");
     if (any({"items", "prefixItems", "minItems", "maxItems"})) types.push_back("array");
-    if (any({"minLength", "maxLength"})) types.push_back("string");
+    if (any({"minLength", "maxLength", "format"})) types.push_back("string");
     if (any({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})) types.push_back("number");
     return types;
   }
@@ -256,6 +258,17 @@ uint32_t Compiler::literals(const Json& s, const std::vector<std::string>& types
 
 uint32_t Compiler::typed(const std::string& type, const Json& s, const std::string& ptr, int depth) {
   if (type == "string") {
+    if (auto f = s.find("format"); f != s.end()) {  // (on other types `format` asserts nothing)
+      if (!f->is_string()) throw SchemaError("'format' must be a string" + at(ptr + "/format"));
+      const std::string name = f->get<std::string>();
+      if (s.contains("minLength") || s.contains("maxLength")) {
+        unsupported("'format' beside 'minLength'/'maxLength' is unsupported", ptr);
+      } else if (auto r = format_string(b_, name)) {
+        return *r;
+      } else {
+        unsupported("unsupported 'format' '" + name + "' (supported: " + std::string(kStringFormats) + ")", ptr);
+      }
+    }
     uint64_t min = count(s, "minLength", ptr).value_or(0);
     std::optional<uint64_t> max = count(s, "maxLength", ptr);
     if (max && min > *max) throw SchemaError("'minLength' > 'maxLength': no string satisfies both" + at(ptr));

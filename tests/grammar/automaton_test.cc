@@ -96,6 +96,25 @@ TEST(GrammarAutomaton, StringLengthsCountCodePoints) {
          {R"("a")", R"("abcd")", "\"\xC3\xA9\""}});
 }
 
+TEST(GrammarAutomaton, StringFormats) {
+  check({R"({"type":"string","format":"date"})", {R"("2024-01-31")", R"("1999-02-28")", R"("0000-04-30")", R"("2025-12-01")"},
+         {R"("2024-02-29")", R"("2024-04-31")", R"("2024-13-01")", R"("2024-00-10")", R"("2024-01-00")", R"("2024-1-01")",
+          R"("24-01-01")", R"("2024-01-32")", "2024-01-31"}});
+  check({R"({"type":"string","format":"time"})", {R"("00:00:00Z")", R"("23:59:59.123456789+05:30")", R"("12:30:00-00:00")"},
+         {R"("24:00:00Z")", R"("12:60:00Z")", R"("12:00:60Z")", R"("12:00:00")", R"("12:00:00.Z")",
+          R"("12:00:00.1234567890Z")", R"("12:00:00z")", R"("12:00:00+0530")"}});
+  check({R"({"format":"date-time"})", {R"("2024-06-30T08:15:00Z")", R"("2024-06-30T08:15:00.5-07:00")"},
+         {R"("2024-06-30 08:15:00Z")", R"("2024-06-31T08:15:00Z")", R"("2024-06-30T08:15:00")", "5"}});
+  check({R"({"type":"string","format":"uuid"})", {R"("123e4567-e89b-12d3-a456-426614174000")"},
+         {R"("123E4567-e89b-12d3-a456-426614174000")", R"("123e4567e89b12d3a456426614174000")", R"("123e4567-e89b-12d3-a456-42661417400")"}});
+  check({R"({"type":"string","format":"email"})", {R"("a@b.co")", R"("first.last+tag@mail.example-host.org")", R"("x!#$%&'*/=?^_`{|}~-@a1.b2")"},
+         {R"("a@b")", R"("@b.co")", R"("a@.co")", R"("a.@b.co")", R"(".a@b.co")", R"("a..b@c.de")", R"("a@-b.co")", R"("a@b-.co")",
+          R"("a@b..co")", R"("a b@c.de")", R"("a@b.co.")"}});
+  // Strings only: on other types `format` asserts nothing.
+  check({R"({"type":"integer","format":"int64"})", {"5"}, {"\"5\""}});
+  check({R"({"type":["string","null"],"format":"date"})", {R"("2024-01-01")", "null"}, {R"("x")"}});
+}
+
 TEST(GrammarAutomaton, IntegerBounds) {
   check({R"({"type":"integer","minimum":-15,"maximum":237})", {"-15", "-9", "0", "9", "10", "99", "199", "230", "237"},
          {"-16", "-20", "238", "240", "300", "1000", "-0"}});
@@ -116,7 +135,9 @@ void refuse(const char* schema, const std::string& needle) {
 
 TEST(GrammarAutomaton, RefusesWithAClearError) {
   refuse(R"({"type":"string","pattern":"a+"})", "'pattern'");
-  refuse(R"({"properties":{"a":{"type":"string","format":"email"}}})", "'format' at '#/properties/a'");
+  refuse(R"({"properties":{"a":{"type":"string","format":"hostname"}}})", "unsupported 'format' 'hostname' (supported: date, time, date-time, uuid, email) at '#/properties/a'");
+  refuse(R"({"type":"string","format":"date","maxLength":12})", "'format' beside 'minLength'/'maxLength'");
+  refuse(R"({"type":"string","format":7})", "'format' must be a string at '#/format'");
   refuse(R"({"type":"array","minItems":3,"maxItems":2})", "'minItems' > 'maxItems'");
   refuse(R"({"enum":[]})", "'enum' is empty");
   refuse(R"({"type":"string","minLength":5,"maxLength":1})", "'minLength' > 'maxLength'");
@@ -139,9 +160,10 @@ TEST(GrammarAutomaton, RefusesWithAClearError) {
 TEST(GrammarAutomaton, NonStrictIgnoresUnsupported) {
   Options opt;
   opt.strict = false;
-  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"uuid","pattern":"x"})"), opt);
+  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"ipv4","pattern":"x"})"), opt);
   ASSERT_EQ(g->ignored().size(), 2u);
-  EXPECT_NE(g->ignored()[0].find("'format'"), std::string::npos);
+  EXPECT_NE(g->ignored()[0].find("'pattern'"), std::string::npos);
+  EXPECT_NE(g->ignored()[1].find("'format' 'ipv4'"), std::string::npos);
   EXPECT_TRUE(matches(g, R"("anything")"));
 }
 
