@@ -19,9 +19,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const std::set<std::string> kAnnotations = {"title",    "description", "default",  "examples",   "$schema",
-                                            "$id",      "$comment",    "deprecated", "readOnly", "writeOnly",
-                                            "$defs",    "definitions"};
 const std::set<std::string> kSupported = {
     "type",  "properties", "required", "additionalProperties", "items",     "prefixItems",      "minItems",
     "maxItems", "enum",    "const",    "anyOf",                "oneOf",     "allOf",            "$ref",
@@ -31,7 +28,16 @@ const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", 
 
 std::string at(const std::string& ptr) { return " at '#" + ptr + "'"; }
 
-std::string escape_ptr(const std::string& key) {
+}  // namespace
+
+bool is_annotation(const std::string& keyword) {
+  static const std::set<std::string> kAnnotations = {"title",   "description", "default",    "examples", "$schema",
+                                                     "$id",     "$comment",    "deprecated", "readOnly", "writeOnly",
+                                                     "$defs",   "definitions"};
+  return kAnnotations.count(keyword) > 0;
+}
+
+std::string escape_pointer(const std::string& key) {
   std::string out;
   for (char c : key) {
     if (c == '~') out += "~0";
@@ -40,8 +46,6 @@ std::string escape_ptr(const std::string& key) {
   }
   return out;
 }
-
-}  // namespace
 
 // One schema document compiled into a Builder's rules: the root value, or (SchemaRules) any
 // node of it, nested in a grammar assembled elsewhere.
@@ -120,7 +124,7 @@ uint32_t Compiler::node(const Json& s, const std::string& ptr, int depth) {
   if (!s.is_object()) throw SchemaError("a schema must be an object or a boolean" + at(ptr));
   std::vector<std::string> structural;
   for (const auto& [k, v] : s.items()) {
-    if (kAnnotations.count(k)) continue;
+    if (is_annotation(k)) continue;
     if (kSupported.count(k)) {
       if (k != "nullable") structural.push_back(k);
       continue;
@@ -322,7 +326,7 @@ uint32_t Compiler::object(const Json& s, const std::string& ptr, int depth) {
   if (s.contains("properties")) {
     if (!s["properties"].is_object()) throw SchemaError("'properties' must be an object" + at(ptr + "/properties"));
     for (const auto& [k, v] : s["properties"].items())
-      props.push_back({k, nested(v, ptr + "/properties/" + escape_ptr(k), depth + 1), false});
+      props.push_back({k, nested(v, ptr + "/properties/" + escape_pointer(k), depth + 1), false});
   }
   if (s.contains("required")) {
     if (!s["required"].is_array()) throw SchemaError("'required' must be an array of strings" + at(ptr + "/required"));
