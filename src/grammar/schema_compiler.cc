@@ -10,6 +10,7 @@
 
 #include "grammar/builder.h"
 #include "grammar/format_rules.h"
+#include "grammar/pattern_rules.h"
 #include "grammar/json_rules.h"
 #include "grammar/schema_rules.h"
 
@@ -23,7 +24,7 @@ const std::set<std::string> kSupported = {
     "type",  "properties", "required", "additionalProperties", "items",     "prefixItems",      "minItems",
     "maxItems", "enum",    "const",    "anyOf",                "oneOf",     "allOf",            "$ref",
     "minLength", "maxLength", "minimum", "maximum",            "exclusiveMinimum", "exclusiveMaximum", "nullable",
-    "format"};
+    "format", "pattern"};
 const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", "null", "object", "array"};
 
 std::string at(const std::string& ptr) { return " at '#" + ptr + "'"; }
@@ -180,7 +181,7 @@ std::vector<std::string> Compiler::types_of(const Json& s, const std::string& pt
     };
     if (any({"properties", "required", "additionalProperties"})) types.push_back("object");
     if (any({"items", "prefixItems", "minItems", "maxItems"})) types.push_back("array");
-    if (any({"minLength", "maxLength", "format"})) types.push_back("string");
+    if (any({"minLength", "maxLength", "format", "pattern"})) types.push_back("string");
     if (any({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})) types.push_back("number");
     return types;
   }
@@ -262,6 +263,18 @@ uint32_t Compiler::literals(const Json& s, const std::vector<std::string>& types
 
 uint32_t Compiler::typed(const std::string& type, const Json& s, const std::string& ptr, int depth) {
   if (type == "string") {
+    if (auto p = s.find("pattern"); p != s.end()) {  // (on other types `pattern` asserts nothing)
+      if (!p->is_string()) throw SchemaError("'pattern' must be a string" + at(ptr + "/pattern"));
+      if (s.contains("format") || s.contains("minLength") || s.contains("maxLength")) {
+        unsupported("'pattern' beside 'format'/'minLength'/'maxLength' is unsupported", ptr);
+      } else {
+        try {
+          return pattern_string(b_, j_, p->get<std::string>());
+        } catch (const PatternError& e) {
+          unsupported(e.what(), ptr + "/pattern");
+        }
+      }
+    }
     if (auto f = s.find("format"); f != s.end()) {  // (on other types `format` asserts nothing)
       if (!f->is_string()) throw SchemaError("'format' must be a string" + at(ptr + "/format"));
       const std::string name = f->get<std::string>();

@@ -115,6 +115,44 @@ TEST(GrammarAutomaton, StringFormats) {
   check({R"({"type":["string","null"],"format":"date"})", {R"("2024-01-01")", "null"}, {R"("x")"}});
 }
 
+TEST(GrammarAutomaton, StringPatterns) {
+  // Anchored: the whole content; unanchored: a match anywhere, free text around it.
+  check({R"({"type":"string","pattern":"^ab+c$"})", {R"("abc")", R"("abbbc")"}, {R"("ac")", R"("xabc")", R"("abcx")", "abc"}});
+  check({R"({"pattern":"abc"})", {R"("abc")", R"("xxabcyy")", R"("\n abc \"")", R"("abcabc")"}, {R"("ab")", R"("acb")", R"("")"}});
+  check({R"({"type":"string","pattern":"^ab"})", {R"("ab")", R"("abzz")"}, {R"("zab")"}});
+  check({R"({"type":"string","pattern":"yz$"})", {R"("yz")", R"("xxyz")"}, {R"("yzx")"}});
+  // Anchors belong to each top-level alternative.
+  check({R"({"type":"string","pattern":"^a|b$"})", {R"("a")", R"("axx")", R"("xxb")"}, {R"("xa")", R"("bx")"}});
+  // Classes, ranges, negation (non-ASCII and escaped controls included), class escapes.
+  check({R"({"type":"string","pattern":"^[a-c0-2_]+$"})", {R"("a0_c2")"}, {R"("d")", R"("a3")", R"("")"}});
+  check({R"({"type":"string","pattern":"^[^a-z]$"})", {R"("A")", R"("é")", R"("\"")", R"("\n")", R"("\u0001")", "\"\xF0\x9F\x98\x80\""},
+         {R"("q")", R"("AB")", "\"\x01\"", R"("\u000a")"}});
+  check({R"({"type":"string","pattern":"^\\d{3}-\\w\\s\\S\\D\\W$"})", {R"("123-_ xx!")", R"("000-a\tbb ")"}, {R"("12a-_ xx!")", R"("123-_xxx!")"}});
+  check({R"({"type":"string","pattern":"^[\\d.-]+$"})", {R"("1.5-2")"}, {R"("1,5")"}});
+  // Quantifiers: ? * + {n} {n,} {n,m}.
+  check({R"({"type":"string","pattern":"^a?b*c+$"})", {R"("c")", R"("abbcc")", R"("bc")"}, {R"("aac")", R"("ab")"}});
+  check({R"({"type":"string","pattern":"^x{3}y{2,}z{1,2}$"})", {R"("xxxyyz")", R"("xxxyyyyzz")"},
+         {R"("xxyyz")", R"("xxxyz")", R"("xxxyyzzz")", R"("xxxxyyz")"}});
+  // Groups, alternation, non-capturing and named groups, a repeated group.
+  check({R"({"type":"string","pattern":"^(cat|dog)s?(?:-(?<n>[0-9]{1,2}))*$"})", {R"("cat")", R"("dogs-1-23")", R"("cats-07")"},
+         {R"("cow")", R"("cat-123")", R"("cat-")", R"("catdog")"}});
+  check({R"({"type":"string","pattern":"^(ab){2}|()$"})", {R"("abab")", R"("ababzz")", R"("")", R"("zz")"}, {}});
+  // `.` is any code point but a line terminator.
+  check({R"({"type":"string","pattern":"^a.c$"})", {R"("abc")", "\"a\xC3\xA9" "c\"", R"("a\"c")", R"("a\tc")"}, {R"("a\nc")", R"("ac")", R"("a\rc")"}});
+  // Characters JSON escapes are matched decoded and written canonically: \" \\ \n \u00xx.
+  check({R"({"type":"string","pattern":"^a\"b\\\\c\\n\\x01\\/$"})", {R"("a\"b\\c\n\u0001/")"},
+         {R"("a"b\\c\n\u0001/")", R"("a\"b\\c\u000a\u0001/")", R"("a\"b\\c\n\u0001\/")"}});
+  check({R"({"type":"string","pattern":"^[.*+?()|{}\\[\\]]\\.\\*\\$\\^$"})", {R"("|.*$^")", R"("].*$^")"}, {R"("a.*$^")", R"("|x*$^")"}});
+  // Unicode literals, multibyte in classes and ranges.
+  check({R"({"type":"string","pattern":"^北京[à-ÿ]+🙂$"})", {"\"北京é🙂\"", "\"北京àÿ🙂\""}, {"\"北京a🙂\"", "\"北京é🙁\"", "\"北京🙂\""}});
+  check({R"({"type":"string","pattern":"^[^é]\\u00e9$"})", {"\"e\xC3\xA9\"", "\"\xE4\xB8\x80\xC3\xA9\""}, {"\"\xC3\xA9\xC3\xA9\""}});
+  // Overlapping matches in free text do not pile up parses.
+  check({R"({"type":"string","pattern":"a+b?a*"})", {"\"" + std::string(3000, 'a') + "\"", "\"" + std::string(500, 'x') + "ab" + std::string(500, 'a') + "\""},
+         {"\"" + std::string(3000, 'x') + "\""}});
+  // On other types `pattern` asserts nothing; beside another type's value it still applies to strings.
+  check({R"({"type":["integer","string"],"pattern":"^[0-9]$"})", {"42", R"("7")"}, {R"("42")"}});
+}
+
 TEST(GrammarAutomaton, IntegerBounds) {
   check({R"({"type":"integer","minimum":-15,"maximum":237})", {"-15", "-9", "0", "9", "10", "99", "199", "230", "237"},
          {"-16", "-20", "238", "240", "300", "1000", "-0"}});
@@ -134,7 +172,36 @@ void refuse(const char* schema, const std::string& needle) {
 }
 
 TEST(GrammarAutomaton, RefusesWithAClearError) {
-  refuse(R"({"type":"string","pattern":"a+"})", "'pattern'");
+  refuse(R"({"type":"object","minProperties":1})", "unsupported JSON Schema keyword 'minProperties' at '#'");
+  refuse(R"({"properties":{"a":{"type":"string","pattern":"^(?=x)x"}}})", "unsupported lookahead (?= (?! in 'pattern' \"^(?=x)x\" (at 3) at '#/properties/a/pattern'");
+  refuse(R"({"type":"string","pattern":"(?<!a)b"})", "unsupported lookbehind");
+  refuse(R"({"type":"string","pattern":"(a)\\1"})", "unsupported backreference \\1 in 'pattern'");
+  refuse(R"({"type":"string","pattern":"a+?"})", "unsupported lazy quantifier in 'pattern'");
+  refuse(R"({"type":"string","pattern":"\\bword"})", "unsupported word boundary");
+  refuse(R"({"type":"string","pattern":"\\p{L}"})", "unsupported unicode property escape");
+  refuse(R"({"type":"string","pattern":"a^b"})", "unsupported anchor");
+  refuse(R"j({"type":"string","pattern":"(^a)"})j", "unsupported anchor");
+  refuse(R"({"type":"string","pattern":"a{1001}"})", "unsupported repetition count over 1000 in 'pattern'");
+  {  // bounded repetitions expand: 20 chains of 1000 outgrow a 20,000-element grammar
+    std::string huge = R"({"type":"string","pattern":")";
+    for (int i = 0; i < 20; ++i) huge += "a{0,1000}";
+    Options opt;
+    opt.limits.max_elements = 20000;
+    EXPECT_THROW(
+        try { Grammar::compile(std::string_view(huge + "\"}"), opt); } catch (const SchemaError& e) {
+          EXPECT_NE(std::string(e.what()).find("schema too large"), std::string::npos) << e.what();
+          throw;
+        },
+        SchemaError);
+  }
+  refuse(R"({"type":"string","pattern":"(a?)*"})", "can match the empty string");
+  refuse(R"({"type":"string","pattern":"(ab"})", "missing ')'");
+  refuse(R"j({"type":"string","pattern":"a)"})j", "unmatched ')'");
+  refuse(R"({"type":"string","pattern":"[a-"})", "missing ']'");
+  refuse(R"({"type":"string","pattern":"*a"})", "nothing to repeat");
+  refuse(R"({"type":"string","pattern":"[z-a]"})", "range out of order");
+  refuse(R"({"type":"string","pattern":7})", "'pattern' must be a string at '#/pattern'");
+  refuse(R"({"type":"string","pattern":"^a$","maxLength":3})", "'pattern' beside 'format'/'minLength'/'maxLength'");
   refuse(R"({"properties":{"a":{"type":"string","format":"hostname"}}})", "unsupported 'format' 'hostname' (supported: date, time, date-time, uuid, email) at '#/properties/a'");
   refuse(R"({"type":"string","format":"date","maxLength":12})", "'format' beside 'minLength'/'maxLength'");
   refuse(R"({"type":"string","format":7})", "'format' must be a string at '#/format'");
@@ -160,11 +227,17 @@ TEST(GrammarAutomaton, RefusesWithAClearError) {
 TEST(GrammarAutomaton, NonStrictIgnoresUnsupported) {
   Options opt;
   opt.strict = false;
-  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"ipv4","pattern":"x"})"), opt);
+  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"ipv4","minProperties":1})"), opt);
   ASSERT_EQ(g->ignored().size(), 2u);
-  EXPECT_NE(g->ignored()[0].find("'pattern'"), std::string::npos);
+  EXPECT_NE(g->ignored()[0].find("'minProperties'"), std::string::npos);
   EXPECT_NE(g->ignored()[1].find("'format' 'ipv4'"), std::string::npos);
   EXPECT_TRUE(matches(g, R"("anything")"));
+  // An unsupported pattern construct: the pattern is ignored, the string stays free.
+  g = Grammar::compile(std::string_view(R"j({"type":"string","pattern":"^(?!x)"})j"), opt);
+  ASSERT_EQ(g->ignored().size(), 1u);
+  EXPECT_NE(g->ignored()[0].find("lookahead"), std::string::npos);
+  EXPECT_NE(g->ignored()[0].find("at '#/pattern'"), std::string::npos);
+  EXPECT_TRUE(matches(g, R"("xyz")"));
 }
 
 TEST(GrammarAutomaton, FreeJsonDepthIsBounded) {
