@@ -424,6 +424,8 @@ class Emitter {
 
 }  // namespace
 
+void check_pattern(std::string_view regex) { Parser(regex).parse(); }
+
 uint32_t pattern_string(Builder& b, JsonRules& j, std::string_view regex) {
   Node top = Parser(regex).parse();
   std::vector<std::pair<bool, bool>> anchored;  // (start, end) per top-level alternative

@@ -39,6 +39,9 @@ class PatternError : public SchemaError {
 // Most repetitions a {n,m} quantifier may ask for (its n or m).
 inline constexpr uint32_t kMaxPatternRepeat = 1000;
 
+// Throws PatternError when `regex` is outside the subset (adds nothing anywhere).
+void check_pattern(std::string_view regex);
+
 // The rule of a JSON string (with its quotes) whose decoded content matches `regex`.
 // Throws PatternError (nothing is added to `b` then), or SchemaError when the expansion
 // outgrows the grammar size limit.

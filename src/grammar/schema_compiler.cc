@@ -265,14 +265,13 @@ uint32_t Compiler::typed(const std::string& type, const Json& s, const std::stri
   if (type == "string") {
     if (auto p = s.find("pattern"); p != s.end()) {  // (on other types `pattern` asserts nothing)
       if (!p->is_string()) throw SchemaError("'pattern' must be a string" + at(ptr + "/pattern"));
-      if (s.contains("format") || s.contains("minLength") || s.contains("maxLength")) {
+      const std::string regex = p->get<std::string>();
+      try {
+        check_pattern(regex);  // an unsupported construct is named first, beside a length or not
+        if (!s.contains("format") && !s.contains("minLength") && !s.contains("maxLength")) return pattern_string(b_, j_, regex);
         unsupported("'pattern' beside 'format'/'minLength'/'maxLength' is unsupported", ptr);
-      } else {
-        try {
-          return pattern_string(b_, j_, p->get<std::string>());
-        } catch (const PatternError& e) {
-          unsupported(e.what(), ptr + "/pattern");
-        }
+      } catch (const PatternError& e) {
+        unsupported(e.what(), ptr + "/pattern");
       }
     }
     if (auto f = s.find("format"); f != s.end()) {  // (on other types `format` asserts nothing)

@@ -238,6 +238,12 @@ TEST(GrammarAutomaton, NonStrictIgnoresUnsupported) {
   EXPECT_NE(g->ignored()[0].find("lookahead"), std::string::npos);
   EXPECT_NE(g->ignored()[0].find("at '#/pattern'"), std::string::npos);
   EXPECT_TRUE(matches(g, R"("xyz")"));
+  // An unsupported construct is named before 'pattern' beside 'maxLength'; the length still holds.
+  g = Grammar::compile(std::string_view(R"j({"type":"string","pattern":"(?=a)","maxLength":2})j"), opt);
+  ASSERT_EQ(g->ignored().size(), 1u);
+  EXPECT_NE(g->ignored()[0].find("lookahead"), std::string::npos);
+  EXPECT_TRUE(matches(g, R"("ab")"));
+  EXPECT_FALSE(matches(g, R"("abc")"));
 }
 
 TEST(GrammarAutomaton, FreeJsonDepthIsBounded) {

@@ -151,7 +151,7 @@ TEST_F(ToolConstraint, ThinkingModeCallsAfterTheReasoning) {
 
 TEST_F(ToolConstraint, UnsupportedStrictSchemaIs400NamingTheTool) {
   json tools = strict_tools();
-  tools[1]["function"]["parameters"]["properties"]["query"]["pattern"] = "^[a-z]+$";
+  tools[1]["function"]["parameters"]["properties"]["query"]["pattern"] = "^[a-z]+$";  // beside min/maxLength: unsupported
   const json r = post(request(tools, "required"), 400);
   EXPECT_EQ(r["error"]["param"], "tools[1].function.parameters");
   EXPECT_EQ(r["error"]["code"], "unsupported_schema");
