@@ -127,6 +127,13 @@ TEST(GrammarAutomaton, StringPatterns) {
   check({R"({"type":"string","pattern":"^[a-c0-2_]+$"})", {R"("a0_c2")"}, {R"("d")", R"("a3")", R"("")"}});
   check({R"({"type":"string","pattern":"^[^a-z]$"})", {R"("A")", R"("é")", R"("\"")", R"("\n")", R"("\u0001")", "\"\xF0\x9F\x98\x80\""},
          {R"("q")", R"("AB")", "\"\x01\"", R"("\u000a")"}});
+  // UTF-8 edges of a negated class: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF; never a surrogate.
+  check({R"({"type":"string","pattern":"^[^a]$"})",
+         {"\"\xC2\x80\"", "\"\xDF\xBF\"", "\"\xE0\xA0\x80\"", "\"\xED\x9F\xBF\"", "\"\xEE\x80\x80\"", "\"\xEF\xBF\xBF\"",
+          "\"\xF0\x90\x80\x80\"", "\"\xF4\x8F\xBF\xBF\""},
+         {"\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xC0\x80\"", R"("\u00e9")"}});
+  check({R"({"type":"string","pattern":"^[\\u0800-\\uffff]$"})", {"\"\xE0\xA0\x80\"", "\"\xE4\xB8\x80\"", "\"\xEF\xBF\xBF\""},
+         {"\"\xDF\xBF\"", "\"\xF0\x90\x80\x80\"", "\"\xED\xA0\x80\""}});
   check({R"({"type":"string","pattern":"^\\d{3}-\\w\\s\\S\\D\\W$"})", {R"("123-_ xx!")", R"("000-a\tbb ")"}, {R"("12a-_ xx!")", R"("123-_xxx!")"}});
   check({R"({"type":"string","pattern":"^[\\d.-]+$"})", {R"("1.5-2")"}, {R"("1,5")"}});
   // Quantifiers: ? * + {n} {n,} {n,m}.
