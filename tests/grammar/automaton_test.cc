@@ -156,6 +156,7 @@ TEST(GrammarAutomaton, StringPatterns) {
   // Overlapping matches in free text do not pile up parses.
   check({R"({"type":"string","pattern":"a+b?a*"})", {"\"" + std::string(3000, 'a') + "\"", "\"" + std::string(500, 'x') + "ab" + std::string(500, 'a') + "\""},
          {"\"" + std::string(3000, 'x') + "\""}});
+  check({R"({"type":"string","pattern":"^(a+|(ab)+|b)+c$"})", {"\"" + std::string(2000, 'a') + "abbc\""}, {"\"" + std::string(2000, 'a') + "b\""}});
   // On other types `pattern` asserts nothing; beside another type's value it still applies to strings.
   check({R"({"type":["integer","string"],"pattern":"^[0-9]$"})", {"42", R"("7")"}, {R"("42")"}});
 }
