@@ -59,15 +59,22 @@ uint32_t JsonRules::char_rule() {
   return *char_;
 }
 
+uint32_t JsonRules::any_chars() {
+  if (!any_chars_) {
+    any_chars_ = b_.new_rule();
+    b_.add_alt(*any_chars_, {});
+    b_.add_alt(*any_chars_, {Builder::ref(char_rule()), Builder::ref(*any_chars_)});
+  }
+  return *any_chars_;
+}
+
 uint32_t JsonRules::string(uint64_t min, std::optional<uint64_t> max) {
   const bool free = min == 0 && !max;
   if (free && free_string_) return *free_string_;
   Elem ch = Builder::ref(char_rule());
   uint32_t tail;
   if (!max) {
-    tail = b_.new_rule();  // T = "" | char T (a tail call: the stack does not grow)
-    b_.add_alt(tail, {});
-    b_.add_alt(tail, {ch, Builder::ref(tail)});
+    tail = any_chars();
   } else {
     tail = b_.rule({{}});
     for (uint64_t k = min; k < *max; ++k) tail = b_.rule({{}, {ch, Builder::ref(tail)}});

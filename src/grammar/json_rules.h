@@ -24,6 +24,9 @@ class JsonRules {
   // (well-formed, no surrogates) except '"', '\\' and controls, which take an escape;
   // \uXXXX escapes never name a surrogate (so every output is valid for strict parsers).
   uint32_t string(uint64_t min, std::optional<uint64_t> max);
+  // Any string content without its quotes: zero or more of the string's characters (a tail
+  // call: the stack does not grow).
+  uint32_t any_chars();
   // An integer in [lo, hi], decimal, no leading zeros, no "-0".
   uint32_t integer(int64_t lo, int64_t hi);
   // A number: -?int(.digits)?([eE][+-]?d{1,2})?, the integer part at most 18 digits.
@@ -48,7 +51,7 @@ class JsonRules {
 
   Builder& b_;
   std::optional<uint32_t> char_, number_, boolean_, null_, any_value_, any_object_, any_array_;
-  std::optional<uint32_t> free_string_;
+  std::optional<uint32_t> free_string_, any_chars_;
 };
 
 }  // namespace dseek::grammar

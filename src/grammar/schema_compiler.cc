@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "grammar/builder.h"
+#include "grammar/format_rules.h"
+#include "grammar/pattern_rules.h"
 #include "grammar/json_rules.h"
 #include "grammar/schema_rules.h"
 
@@ -18,18 +20,25 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-const std::set<std::string> kAnnotations = {"title",    "description", "default",  "examples",   "$schema",
-                                            "$id",      "$comment",    "deprecated", "readOnly", "writeOnly",
-                                            "$defs",    "definitions"};
 const std::set<std::string> kSupported = {
     "type",  "properties", "required", "additionalProperties", "items",     "prefixItems",      "minItems",
     "maxItems", "enum",    "const",    "anyOf",                "oneOf",     "allOf",            "$ref",
-    "minLength", "maxLength", "minimum", "maximum",            "exclusiveMinimum", "exclusiveMaximum", "nullable"};
+    "minLength", "maxLength", "minimum", "maximum",            "exclusiveMinimum", "exclusiveMaximum", "nullable",
+    "format", "pattern"};
 const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", "null", "object", "array"};
 
 std::string at(const std::string& ptr) { return " at '#" + ptr + "'"; }
 
-std::string escape_ptr(const std::string& key) {
+}  // namespace
+
+bool is_annotation(const std::string& keyword) {
+  static const std::set<std::string> kAnnotations = {"title",   "description", "default",    "examples", "$schema",
+                                                     "$id",     "$comment",    "deprecated", "readOnly", "writeOnly",
+                                                     "$defs",   "definitions"};
+  return kAnnotations.count(keyword) > 0;
+}
+
+std::string escape_pointer(const std::string& key) {
   std::string out;
   for (char c : key) {
     if (c == '~') out += "~0";
@@ -38,8 +47,6 @@ std::string escape_ptr(const std::string& key) {
   }
   return out;
 }
-
-}  // namespace
 
 // One schema document compiled into a Builder's rules: the root value, or (SchemaRules) any
 // node of it, nested in a grammar assembled elsewhere.
@@ -118,7 +125,7 @@ uint32_t Compiler::node(const Json& s, const std::string& ptr, int depth) {
   if (!s.is_object()) throw SchemaError("a schema must be an object or a boolean" + at(ptr));
   std::vector<std::string> structural;
   for (const auto& [k, v] : s.items()) {
-    if (kAnnotations.count(k)) continue;
+    if (is_annotation(k)) continue;
     if (kSupported.count(k)) {
       if (k != "nullable") structural.push_back(k);
       continue;
@@ -174,7 +181,7 @@ std::vector<std::string> Compiler::types_of(const Json& s, const std::string& pt
     };
     if (any({"properties", "required", "additionalProperties"})) types.push_back("object");
     if (any({"items", "prefixItems", "minItems", "maxItems"})) types.push_back("array");
-    if (any({"minLength", "maxLength"})) types.push_back("string");
+    if (any({"minLength", "maxLength", "format", "pattern"})) types.push_back("string");
     if (any({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})) types.push_back("number");
     return types;
   }
@@ -256,6 +263,28 @@ uint32_t Compiler::literals(const Json& s, const std::vector<std::string>& types
 
 uint32_t Compiler::typed(const std::string& type, const Json& s, const std::string& ptr, int depth) {
   if (type == "string") {
+    if (auto p = s.find("pattern"); p != s.end()) {  // (on other types `pattern` asserts nothing)
+      if (!p->is_string()) throw SchemaError("'pattern' must be a string" + at(ptr + "/pattern"));
+      const std::string regex = p->get<std::string>();
+      try {
+        check_pattern(regex);  // an unsupported construct is named first, beside a length or not
+        if (!s.contains("format") && !s.contains("minLength") && !s.contains("maxLength")) return pattern_string(b_, j_, regex);
+        unsupported("'pattern' beside 'format'/'minLength'/'maxLength' is unsupported", ptr);
+      } catch (const PatternError& e) {
+        unsupported(e.what(), ptr + "/pattern");
+      }
+    }
+    if (auto f = s.find("format"); f != s.end()) {  // (on other types `format` asserts nothing)
+      if (!f->is_string()) throw SchemaError("'format' must be a string" + at(ptr + "/format"));
+      const std::string name = f->get<std::string>();
+      if (s.contains("minLength") || s.contains("maxLength")) {
+        unsupported("'format' beside 'minLength'/'maxLength' is unsupported", ptr);
+      } else if (auto r = format_string(b_, name)) {
+        return *r;
+      } else {
+        unsupported("unsupported 'format' '" + name + "' (supported: " + std::string(kStringFormats) + ")", ptr);
+      }
+    }
     uint64_t min = count(s, "minLength", ptr).value_or(0);
     std::optional<uint64_t> max = count(s, "maxLength", ptr);
     if (max && min > *max) throw SchemaError("'minLength' > 'maxLength': no string satisfies both" + at(ptr));
@@ -309,7 +338,7 @@ uint32_t Compiler::object(const Json& s, const std::string& ptr, int depth) {
   if (s.contains("properties")) {
     if (!s["properties"].is_object()) throw SchemaError("'properties' must be an object" + at(ptr + "/properties"));
     for (const auto& [k, v] : s["properties"].items())
-      props.push_back({k, nested(v, ptr + "/properties/" + escape_ptr(k), depth + 1), false});
+      props.push_back({k, nested(v, ptr + "/properties/" + escape_pointer(k), depth + 1), false});
   }
   if (s.contains("required")) {
     if (!s["required"].is_array()) throw SchemaError("'required' must be an array of strings" + at(ptr + "/required"));

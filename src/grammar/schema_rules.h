@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,11 @@
 namespace dseek::grammar {
 
 class Compiler;
+
+// Keywords that annotate a schema and constrain nothing (title, description, $defs, ...).
+bool is_annotation(const std::string& keyword);
+// `key` as one JSON pointer segment (RFC 6901: "~" -> "~0", "/" -> "~1").
+std::string escape_pointer(const std::string& key);
 
 class SchemaRules {
  public:

@@ -13,8 +13,8 @@ namespace dseek::server {
 // json_schema compiles its schema, json_object is any JSON object, text / absent: nullptr.
 // ApiError 400 naming the field for a response_format of the wrong shape, and for a schema
 // that cannot be compiled (param "response_format.json_schema.schema", code
-// "unsupported_schema"; the message names the keyword and its JSON pointer, e.g. a `pattern`
-// with strict: true).
+// "unsupported_schema"; the message names the keyword and its JSON pointer, e.g. a lookahead
+// in a `pattern` with strict: true).
 std::shared_ptr<const grammar::Grammar> parse_response_format(const Json& body);
 
 // Makes every choice of `g` follow `grammar` (nothing when null): in thinking mode from the

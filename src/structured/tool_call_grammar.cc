@@ -22,20 +22,6 @@ using grammar::Elem;
 using grammar::Seq;
 using grammar::SchemaError;
 
-const std::set<std::string> kAnnotations = {"title",    "description", "default",  "examples",   "$schema",
-                                            "$id",      "$comment",    "deprecated", "readOnly", "writeOnly",
-                                            "$defs",    "definitions"};
-
-std::string escape_ptr(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
 // A parameter written as raw text (string="true"): its allowed values, or its length bounds
 // in code points.
 struct RawSpec {
@@ -59,7 +45,7 @@ std::optional<RawSpec> raw_spec(const Json& root, const Json& s, int depth = 0) 
   if (!s.is_object() || depth > 16) return std::nullopt;
   if (auto r = s.find("$ref"); r != s.end()) {
     for (const auto& [k, _] : s.items())
-      if (k != "$ref" && !kAnnotations.count(k)) return std::nullopt;
+      if (k != "$ref" && !grammar::is_annotation(k)) return std::nullopt;
     if (!r->is_string() || r->get<std::string>().empty() || r->get<std::string>()[0] != '#') return std::nullopt;
     try {
       nlohmann::json_pointer<std::string> jp(r->get<std::string>().substr(1));
@@ -70,7 +56,7 @@ std::optional<RawSpec> raw_spec(const Json& root, const Json& s, int depth = 0) 
     }
   }
   for (const auto& [k, _] : s.items())
-    if (!kAnnotations.count(k) && k != "type" && k != "enum" && k != "const" && k != "minLength" && k != "maxLength")
+    if (!grammar::is_annotation(k) && k != "type" && k != "enum" && k != "const" && k != "minLength" && k != "maxLength")
       return std::nullopt;
   bool typed = false;
   if (auto t = s.find("type"); t != s.end()) {
@@ -256,7 +242,7 @@ uint32_t DsmlBuilder::strict_params(const Json& ps, const std::string& field) {
   if (ps.is_null()) return params({}, std::nullopt);
   if (!ps.is_object()) throw SchemaError(field + " must be a JSON Schema object");
   for (const auto& [k, v] : ps.items()) {
-    if (kAnnotations.count(k) || k == "properties" || k == "required" || k == "additionalProperties") continue;
+    if (grammar::is_annotation(k) || k == "properties" || k == "required" || k == "additionalProperties") continue;
     if (k == "type" && v == "object") continue;
     throw SchemaError(field + ": keyword '" + k + "' at '#' is unsupported for a strict tool's parameters (an object "
                       "schema with 'properties', 'required' and 'additionalProperties')");
@@ -272,7 +258,7 @@ uint32_t DsmlBuilder::strict_params(const Json& ps, const std::string& field) {
         const Seq name = b_.lit(k);
         Prop p{{}, false};
         if (auto raw = raw_spec(ps, v)) p.alts.push_back(param(name, true, raw_value(*raw)));
-        else p.alts.push_back(param(name, false, sr.at("/properties/" + escape_ptr(k))));
+        else p.alts.push_back(param(name, false, sr.at("/properties/" + grammar::escape_pointer(k))));
         props.push_back(std::move(p));
         names.push_back(k);
       }

@@ -96,6 +96,71 @@ TEST(GrammarAutomaton, StringLengthsCountCodePoints) {
          {R"("a")", R"("abcd")", "\"\xC3\xA9\""}});
 }
 
+TEST(GrammarAutomaton, StringFormats) {
+  check({R"({"type":"string","format":"date"})", {R"("2024-01-31")", R"("1999-02-28")", R"("0000-04-30")", R"("2025-12-01")"},
+         {R"("2024-02-29")", R"("2024-04-31")", R"("2024-13-01")", R"("2024-00-10")", R"("2024-01-00")", R"("2024-1-01")",
+          R"("24-01-01")", R"("2024-01-32")", "2024-01-31"}});
+  check({R"({"type":"string","format":"time"})", {R"("00:00:00Z")", R"("23:59:59.123456789+05:30")", R"("12:30:00-00:00")"},
+         {R"("24:00:00Z")", R"("12:60:00Z")", R"("12:00:60Z")", R"("12:00:00")", R"("12:00:00.Z")",
+          R"("12:00:00.1234567890Z")", R"("12:00:00z")", R"("12:00:00+0530")"}});
+  check({R"({"format":"date-time"})", {R"("2024-06-30T08:15:00Z")", R"("2024-06-30T08:15:00.5-07:00")"},
+         {R"("2024-06-30 08:15:00Z")", R"("2024-06-31T08:15:00Z")", R"("2024-06-30T08:15:00")", "5"}});
+  check({R"({"type":"string","format":"uuid"})", {R"("123e4567-e89b-12d3-a456-426614174000")"},
+         {R"("123E4567-e89b-12d3-a456-426614174000")", R"("123e4567e89b12d3a456426614174000")", R"("123e4567-e89b-12d3-a456-42661417400")"}});
+  check({R"({"type":"string","format":"email"})", {R"("a@b.co")", R"("first.last+tag@mail.example-host.org")", R"("x!#$%&'*/=?^_`{|}~-@a1.b2")"},
+         {R"("a@b")", R"("@b.co")", R"("a@.co")", R"("a.@b.co")", R"(".a@b.co")", R"("a..b@c.de")", R"("a@-b.co")", R"("a@b-.co")",
+          R"("a@b..co")", R"("a b@c.de")", R"("a@b.co.")"}});
+  // Strings only: on other types `format` asserts nothing.
+  check({R"({"type":"integer","format":"int64"})", {"5"}, {"\"5\""}});
+  check({R"({"type":["string","null"],"format":"date"})", {R"("2024-01-01")", "null"}, {R"("x")"}});
+}
+
+TEST(GrammarAutomaton, StringPatterns) {
+  // Anchored: the whole content; unanchored: a match anywhere, free text around it.
+  check({R"({"type":"string","pattern":"^ab+c$"})", {R"("abc")", R"("abbbc")"}, {R"("ac")", R"("xabc")", R"("abcx")", "abc"}});
+  check({R"({"pattern":"abc"})", {R"("abc")", R"("xxabcyy")", R"("\n abc \"")", R"("abcabc")"}, {R"("ab")", R"("acb")", R"("")"}});
+  check({R"({"type":"string","pattern":"^ab"})", {R"("ab")", R"("abzz")"}, {R"("zab")"}});
+  check({R"({"type":"string","pattern":"yz$"})", {R"("yz")", R"("xxyz")"}, {R"("yzx")"}});
+  // Anchors belong to each top-level alternative.
+  check({R"({"type":"string","pattern":"^a|b$"})", {R"("a")", R"("axx")", R"("xxb")"}, {R"("xa")", R"("bx")"}});
+  // Classes, ranges, negation (non-ASCII and escaped controls included), class escapes.
+  check({R"({"type":"string","pattern":"^[a-c0-2_]+$"})", {R"("a0_c2")"}, {R"("d")", R"("a3")", R"("")"}});
+  check({R"({"type":"string","pattern":"^[^a-z]$"})", {R"("A")", R"("é")", R"("\"")", R"("\n")", R"("\u0001")", "\"\xF0\x9F\x98\x80\""},
+         {R"("q")", R"("AB")", "\"\x01\"", R"("\u000a")"}});
+  // UTF-8 edges of a negated class: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF; never a surrogate.
+  check({R"({"type":"string","pattern":"^[^a]$"})",
+         {"\"\xC2\x80\"", "\"\xDF\xBF\"", "\"\xE0\xA0\x80\"", "\"\xED\x9F\xBF\"", "\"\xEE\x80\x80\"", "\"\xEF\xBF\xBF\"",
+          "\"\xF0\x90\x80\x80\"", "\"\xF4\x8F\xBF\xBF\""},
+         {"\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xC0\x80\"", R"("\u00e9")"}});
+  check({R"({"type":"string","pattern":"^[\\u0800-\\uffff]$"})", {"\"\xE0\xA0\x80\"", "\"\xE4\xB8\x80\"", "\"\xEF\xBF\xBF\""},
+         {"\"\xDF\xBF\"", "\"\xF0\x90\x80\x80\"", "\"\xED\xA0\x80\""}});
+  check({R"({"type":"string","pattern":"^\\d{3}-\\w\\s\\S\\D\\W$"})", {R"("123-_ xx!")", R"("000-a\tbb ")"}, {R"("12a-_ xx!")", R"("123-_xxx!")"}});
+  check({R"({"type":"string","pattern":"^[\\d.-]+$"})", {R"("1.5-2")"}, {R"("1,5")"}});
+  // Quantifiers: ? * + {n} {n,} {n,m}.
+  check({R"({"type":"string","pattern":"^a?b*c+$"})", {R"("c")", R"("abbcc")", R"("bc")"}, {R"("aac")", R"("ab")"}});
+  check({R"({"type":"string","pattern":"^x{3}y{2,}z{1,2}$"})", {R"("xxxyyz")", R"("xxxyyyyzz")"},
+         {R"("xxyyz")", R"("xxxyz")", R"("xxxyyzzz")", R"("xxxxyyz")"}});
+  // Groups, alternation, non-capturing and named groups, a repeated group.
+  check({R"({"type":"string","pattern":"^(cat|dog)s?(?:-(?<n>[0-9]{1,2}))*$"})", {R"("cat")", R"("dogs-1-23")", R"("cats-07")"},
+         {R"("cow")", R"("cat-123")", R"("cat-")", R"("catdog")"}});
+  check({R"({"type":"string","pattern":"^(ab){2}|()$"})", {R"("abab")", R"("ababzz")", R"("")", R"("zz")"}, {}});
+  // `.` is any code point but a line terminator.
+  check({R"({"type":"string","pattern":"^a.c$"})", {R"("abc")", "\"a\xC3\xA9" "c\"", R"("a\"c")", R"("a\tc")"}, {R"("a\nc")", R"("ac")", R"("a\rc")"}});
+  // Characters JSON escapes are matched decoded and written canonically: \" \\ \n \u00xx.
+  check({R"({"type":"string","pattern":"^a\"b\\\\c\\n\\x01\\/$"})", {R"("a\"b\\c\n\u0001/")"},
+         {R"("a"b\\c\n\u0001/")", R"("a\"b\\c\u000a\u0001/")", R"("a\"b\\c\n\u0001\/")"}});
+  check({R"({"type":"string","pattern":"^[.*+?()|{}\\[\\]]\\.\\*\\$\\^$"})", {R"("|.*$^")", R"("].*$^")"}, {R"("a.*$^")", R"("|x*$^")"}});
+  // Unicode literals, multibyte in classes and ranges.
+  check({R"({"type":"string","pattern":"^北京[à-ÿ]+🙂$"})", {"\"北京é🙂\"", "\"北京àÿ🙂\""}, {"\"北京a🙂\"", "\"北京é🙁\"", "\"北京🙂\""}});
+  check({R"({"type":"string","pattern":"^[^é]\\u00e9$"})", {"\"e\xC3\xA9\"", "\"\xE4\xB8\x80\xC3\xA9\""}, {"\"\xC3\xA9\xC3\xA9\""}});
+  // Overlapping matches in free text do not pile up parses.
+  check({R"({"type":"string","pattern":"a+b?a*"})", {"\"" + std::string(3000, 'a') + "\"", "\"" + std::string(500, 'x') + "ab" + std::string(500, 'a') + "\""},
+         {"\"" + std::string(3000, 'x') + "\""}});
+  check({R"({"type":"string","pattern":"^(a+|(ab)+|b)+c$"})", {"\"" + std::string(2000, 'a') + "abbc\""}, {"\"" + std::string(2000, 'a') + "b\""}});
+  // On other types `pattern` asserts nothing; beside another type's value it still applies to strings.
+  check({R"({"type":["integer","string"],"pattern":"^[0-9]$"})", {"42", R"("7")"}, {R"("42")"}});
+}
+
 TEST(GrammarAutomaton, IntegerBounds) {
   check({R"({"type":"integer","minimum":-15,"maximum":237})", {"-15", "-9", "0", "9", "10", "99", "199", "230", "237"},
          {"-16", "-20", "238", "240", "300", "1000", "-0"}});
@@ -115,8 +180,39 @@ void refuse(const char* schema, const std::string& needle) {
 }
 
 TEST(GrammarAutomaton, RefusesWithAClearError) {
-  refuse(R"({"type":"string","pattern":"a+"})", "'pattern'");
-  refuse(R"({"properties":{"a":{"type":"string","format":"email"}}})", "'format' at '#/properties/a'");
+  refuse(R"({"type":"object","minProperties":1})", "unsupported JSON Schema keyword 'minProperties' at '#'");
+  refuse(R"({"properties":{"a":{"type":"string","pattern":"^(?=x)x"}}})", "unsupported lookahead (?= (?! in 'pattern' \"^(?=x)x\" (at 3) at '#/properties/a/pattern'");
+  refuse(R"({"type":"string","pattern":"(?<!a)b"})", "unsupported lookbehind");
+  refuse(R"({"type":"string","pattern":"(a)\\1"})", "unsupported backreference \\1 in 'pattern'");
+  refuse(R"({"type":"string","pattern":"a+?"})", "unsupported lazy quantifier in 'pattern'");
+  refuse(R"({"type":"string","pattern":"\\bword"})", "unsupported word boundary");
+  refuse(R"({"type":"string","pattern":"\\p{L}"})", "unsupported unicode property escape");
+  refuse(R"({"type":"string","pattern":"a^b"})", "unsupported anchor");
+  refuse(R"j({"type":"string","pattern":"(^a)"})j", "unsupported anchor");
+  refuse(R"({"type":"string","pattern":"a{1001}"})", "unsupported repetition count over 1000 in 'pattern'");
+  {  // bounded repetitions expand: 20 chains of 1000 outgrow a 20,000-element grammar
+    std::string huge = R"({"type":"string","pattern":")";
+    for (int i = 0; i < 20; ++i) huge += "a{0,1000}";
+    Options opt;
+    opt.limits.max_elements = 20000;
+    EXPECT_THROW(
+        try { Grammar::compile(std::string_view(huge + "\"}"), opt); } catch (const SchemaError& e) {
+          EXPECT_NE(std::string(e.what()).find("schema too large"), std::string::npos) << e.what();
+          throw;
+        },
+        SchemaError);
+  }
+  refuse(R"({"type":"string","pattern":"(a?)*"})", "can match the empty string");
+  refuse(R"({"type":"string","pattern":"(ab"})", "missing ')'");
+  refuse(R"j({"type":"string","pattern":"a)"})j", "unmatched ')'");
+  refuse(R"({"type":"string","pattern":"[a-"})", "missing ']'");
+  refuse(R"({"type":"string","pattern":"*a"})", "nothing to repeat");
+  refuse(R"({"type":"string","pattern":"[z-a]"})", "range out of order");
+  refuse(R"({"type":"string","pattern":7})", "'pattern' must be a string at '#/pattern'");
+  refuse(R"({"type":"string","pattern":"^a$","maxLength":3})", "'pattern' beside 'format'/'minLength'/'maxLength'");
+  refuse(R"({"properties":{"a":{"type":"string","format":"hostname"}}})", "unsupported 'format' 'hostname' (supported: date, time, date-time, uuid, email) at '#/properties/a'");
+  refuse(R"({"type":"string","format":"date","maxLength":12})", "'format' beside 'minLength'/'maxLength'");
+  refuse(R"({"type":"string","format":7})", "'format' must be a string at '#/format'");
   refuse(R"({"type":"array","minItems":3,"maxItems":2})", "'minItems' > 'maxItems'");
   refuse(R"({"enum":[]})", "'enum' is empty");
   refuse(R"({"type":"string","minLength":5,"maxLength":1})", "'minLength' > 'maxLength'");
@@ -139,10 +235,23 @@ TEST(GrammarAutomaton, RefusesWithAClearError) {
 TEST(GrammarAutomaton, NonStrictIgnoresUnsupported) {
   Options opt;
   opt.strict = false;
-  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"uuid","pattern":"x"})"), opt);
+  auto g = Grammar::compile(std::string_view(R"({"type":"string","format":"ipv4","minProperties":1})"), opt);
   ASSERT_EQ(g->ignored().size(), 2u);
-  EXPECT_NE(g->ignored()[0].find("'format'"), std::string::npos);
+  EXPECT_NE(g->ignored()[0].find("'minProperties'"), std::string::npos);
+  EXPECT_NE(g->ignored()[1].find("'format' 'ipv4'"), std::string::npos);
   EXPECT_TRUE(matches(g, R"("anything")"));
+  // An unsupported pattern construct: the pattern is ignored, the string stays free.
+  g = Grammar::compile(std::string_view(R"j({"type":"string","pattern":"^(?!x)"})j"), opt);
+  ASSERT_EQ(g->ignored().size(), 1u);
+  EXPECT_NE(g->ignored()[0].find("lookahead"), std::string::npos);
+  EXPECT_NE(g->ignored()[0].find("at '#/pattern'"), std::string::npos);
+  EXPECT_TRUE(matches(g, R"("xyz")"));
+  // An unsupported construct is named before 'pattern' beside 'maxLength'; the length still holds.
+  g = Grammar::compile(std::string_view(R"j({"type":"string","pattern":"(?=a)","maxLength":2})j"), opt);
+  ASSERT_EQ(g->ignored().size(), 1u);
+  EXPECT_NE(g->ignored()[0].find("lookahead"), std::string::npos);
+  EXPECT_TRUE(matches(g, R"("ab")"));
+  EXPECT_FALSE(matches(g, R"("abc")"));
 }
 
 TEST(GrammarAutomaton, FreeJsonDepthIsBounded) {

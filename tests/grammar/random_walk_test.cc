@@ -136,6 +136,12 @@ const char* kSchemas[] = {
     R"({"allOf":[{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}]})",
     R"({"type":"object","properties":{"matrix":{"type":"array","items":{"type":"array","items":{"type":"integer","minimum":0,"maximum":9},"minItems":2,"maxItems":2},"maxItems":3}},
         "required":["matrix"]})",
+    // pattern: an unanchored match in free text (a '}', which the walk's closing preference
+    // reaches), and anchored ones with classes, groups, bounded repetitions and a quote.
+    // (ASCII only: valijson's std::regex reads bytes, not code points.)
+    R"({"type":"string","pattern":"\\}"})",
+    R"({"type":"object","properties":{"code":{"type":"string","pattern":"^[A-Z]{3}\\d{2}$"},
+        "slug":{"type":"string","pattern":"^[a-z]{2,5}(-(?:[0-9]{1,3}|x))*$"},"q":{"pattern":"^'[^'\"]*\"?$"}},"required":["code","slug","q"]})",
 };
 
 TEST(GrammarRandomWalk, OutputsParseAndValidate) {

@@ -9,10 +9,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
+#include "valijson_check.h"
 
 #include "chat/parse.h"
 #include "grammar/matcher.h"
@@ -90,21 +87,6 @@ std::string walk(grammar::Matcher& m, std::mt19937& rng, int uniform) {
   return out;
 }
 
-bool validates(const Json& schema, const Json& doc, std::string& why) {
-  const nlohmann::json s = nlohmann::json::parse(schema.dump()), d = nlohmann::json::parse(doc.dump());
-  valijson::Schema vs;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter sa(s);
-  parser.populateSchema(sa, vs);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter da(d);
-  valijson::ValidationResults results;
-  const bool ok = validator.validate(vs, da, &results);
-  valijson::ValidationResults::Error e;
-  while (results.popError(e)) why += e.description + "; ";
-  return ok;
-}
-
 TEST(ToolCallWalk, EveryWalkParsesIntoValidCalls) {
   const Json schemas = Json::parse(R"([
     {"type": "object", "properties": {"location": {"type": "string", "maxLength": 12},
@@ -138,7 +120,9 @@ TEST(ToolCallWalk, EveryWalkParsesIntoValidCalls) {
       ASSERT_TRUE(c.name == "tool_0" || c.name == "tool_1") << c.name;
       const Json args = Json::parse(c.arguments);
       std::string why;
-      EXPECT_TRUE(validates(schemas[c.name == "tool_0" ? 0 : 1], args, why)) << c.arguments << ": " << why;
+      const Json& schema = schemas[c.name == "tool_0" ? 0 : 1];
+      EXPECT_TRUE(test::validates(nlohmann::json::parse(schema.dump()), nlohmann::json::parse(args.dump()), &why))
+          << c.arguments << ": " << why;
       ++calls;
     }
   }
