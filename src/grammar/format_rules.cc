@@ -1,6 +1,8 @@
 #include "grammar/format_rules.h"
 
+#include <algorithm>
 #include <bitset>
+#include <cctype>
 #include <string>
 
 namespace dseek::grammar {
@@ -23,10 +25,12 @@ class Formats {
 
   uint32_t date() {
     const Elem d = b_.range('0', '9');
+    // Each day range built once, shared by the months that have it.
+    const Elem d31 = Builder::ref(two_digits(1, 31)), d30 = Builder::ref(two_digits(1, 30)), d28 = Builder::ref(two_digits(1, 28));
     std::vector<Seq> md;
-    for (const char* m : {"01", "03", "05", "07", "08", "10", "12"}) md.push_back(month_day(m, 31));
-    for (const char* m : {"04", "06", "09", "11"}) md.push_back(month_day(m, 30));
-    md.push_back(month_day("02", 28));
+    for (const char* m : {"01", "03", "05", "07", "08", "10", "12"}) md.push_back(month_day(m, d31));
+    for (const char* m : {"04", "06", "09", "11"}) md.push_back(month_day(m, d30));
+    md.push_back(month_day("02", d28));
     return b_.rule({{d, d, d, d, b_.byte('-'), Builder::ref(b_.rule(std::move(md)))}});
   }
 
@@ -84,10 +88,10 @@ class Formats {
   }
 
  private:
-  Seq month_day(const char* month, int days) {
+  Seq month_day(const char* month, Elem days) {
     Seq s = b_.lit(month);
     s.push_back(b_.byte('-'));
-    s.push_back(Builder::ref(two_digits(1, days)));
+    s.push_back(days);
     return s;
   }
   // e+ (right-recursive).

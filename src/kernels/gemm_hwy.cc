@@ -36,8 +36,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Decode streams the weights once from memory: each row's stream is prefetched this far ahead.
 constexpr int64_t kPrefetchBytes = 1024;
 
-// Whether the FP8 tiles look codes up (F8Lut: AVX3_DL).
-HWY_INLINE bool UseF8Lut(const GemmArgs& a) { return kF8Lut && a.dtype == DType::F8_E4M3; }
+// Whether kType's tiles look codes up (F8Lut: FP8 on AVX3_DL).
+template <DType kType>
+constexpr bool kUseF8Lut = kF8Lut && kType == DType::F8_E4M3;
 
 // The Tile of a block type. The chain of an output element: lane-wise FMAs into two
 // accumulators, the even vectors of N columns (counted from the row's start) into one, the odd
@@ -224,7 +225,6 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
   const int64_t row_bytes = K * esz;
 #if HWY_TARGET == HWY_AVX3_DL
   [[maybe_unused]] const F8Lut lut;
-  [[maybe_unused]] const bool lut_ok = UseF8Lut(a);
 #endif
   for (int64_t k0 = 0; k0 < kv; k0 += 128) {
     const int64_t kend = std::min<int64_t>(k0 + 128, kv);
@@ -243,7 +243,7 @@ HWY_INLINE void PlainTile(const float* HWY_RESTRICT x, const GemmArgs& a, int64_
         for (int t = 0; t < TT; ++t) blk[r][t] = hn::Zero(df);
       int64_t k = k0;
 #if HWY_TARGET == HWY_AVX3_DL
-      for (; lut_ok && k + 64 <= kend; k += 64) {  // x is in F8Lut's order here (Rows)
+      for (; kUseF8Lut<kType> && k + 64 <= kend; k += 64) {  // x is in F8Lut's order here (Rows)
         hn::Vec<DF> x1[4];  // one token: its x loaded once for the R rows
         if constexpr (TT == 1)
           for (int v = 0; v < 4; ++v) x1[v] = hn::LoadU(df, x + t0 * K + k + 16 * v);
@@ -340,7 +340,7 @@ HWY_INLINE void DequantPanel(const GemmArgs& a, int64_t j0, int64_t k0, int64_t 
     float* dst = panel + r * kn - k0;
     int64_t k = k0;
 #if HWY_TARGET == HWY_AVX3_DL
-    if (kType == DType::F8_E4M3 && UseF8Lut(a)) {  // the decode tiles' order and values (F8Lut)
+    if constexpr (kUseF8Lut<kType>) {  // the decode tiles' order and values (F8Lut)
       const F8Lut lut;
       for (; k + 64 <= k0 + kn; k += 64) {
         hn::Vec<DF> v[4];
@@ -432,7 +432,7 @@ void PanelRows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, in
 
 template <DType kType>
 void Rows(const float* x, int64_t T, const GemmArgs& a, int64_t j_begin, int64_t j_end, float* y) {
-  if (kF4Split<kType> || UseF8Lut(a)) {
+  if constexpr (kF4Split<kType> || kUseF8Lut<kType>) {
     thread_local std::vector<float> xp;
     xp.resize(static_cast<size_t>(T * a.cols));
     if constexpr (kType == DType::F8_E4M3) {

@@ -94,8 +94,8 @@ HWY_INLINE void LoadF8x2(DF df, const uint8_t* w, int64_t k, hn::Vec<DF>& w0, hn
 
 // FP8 by table lookup (AVX3_DL's vpermi2b, when the file asks for that target): 64 codes a
 // step become four fp32 vectors with two lookups, one ternary-logic and six in-lane unpacks —
-// about 1.4x the widen-and-convert path's rate on Zen 5, which is what lets one core's FP8
-// decode keep up with memory. A code's low 7 bits index a 128-entry table of the bf16 bits of
+// 1.25-1.3x the widen-and-convert path's rate on hot weights on Zen 5 (measured), which lets
+// one core's FP8 decode keep up with memory. A code's low 7 bits index a 128-entry table of the bf16 bits of
 // its magnitude * 2^-8 (every e4m3 value, subnormals too, is exact in bf16), one table for
 // the high bytes and one for the low; the sign is bit 7 of the code. The unpacks keep each
 // 128-bit lane: vector v, lane 4l + j holds column 16l + 4v + j of the 64 (the caller's x is
