@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "chat/text_parts.h"
 #include "server/errors.h"
 
 namespace dseek::server {
@@ -20,16 +21,10 @@ Json normalize_content(const Json& c, const std::string& where, bool nullable) {
   }
   if (!c.is_array())
     throw bad_request(where + ".content must be a string or an array of text parts", where + ".content", "invalid_type");
-  std::string text;
-  for (size_t k = 0; k < c.size(); ++k) {
-    const Json& p = c[k];
-    if (!p.is_object() || !p.contains("type") || p["type"] != "text" || !p.contains("text") || !p["text"].is_string())
-      throw bad_request(where + ".content[" + std::to_string(k) + "]: only {\"type\": \"text\", \"text\": ...} parts are supported",
-                        where + ".content", "invalid_type");
-    if (k) text += "\n";
-    text += p["text"].get<std::string>();
-  }
-  return text;
+  if (auto text = chat::join_text_parts(c)) return *text;
+  const size_t k = std::find_if_not(c.begin(), c.end(), chat::is_text_part) - c.begin();
+  throw bad_request(where + ".content[" + std::to_string(k) + "]: only {\"type\": \"text\", \"text\": ...} parts are supported",
+                    where + ".content", "invalid_type");
 }
 
 void check_tool_calls(const Json& calls, const std::string& where) {
